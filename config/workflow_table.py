@@ -1,0 +1,167 @@
+"""The lifecycle table: parsed from TOML and validated into plain frozen records.
+
+Every refusal carries the path of the bad entry (``events[3].source: unknown state 'x'``)
+so that a council editing its own copy sees at once what to fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+NEEDS = frozenset(
+    {"timescale", "reason", "comment", "commentary", "endorsement", "changes", "outcome"}
+)
+EFFECTS = frozenset({"record_response", "set_target", "apply_amendment", "record_progress"})
+ROLES = frozenset({"clerk", "executive", "officer", "chair"})
+OWNER = "owner"
+OUTCOMES = frozenset({"implemented", "not_implemented", "rejected", "superseded", "withdrawn"})
+_EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", "outcomes"})
+_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events"})
+
+
+class WorkflowTableError(ValueError):
+    """A workflow table that cannot be used; says where and why."""
+
+    def __init__(self, path: str, reason: str, file: str | None = None) -> None:
+        self.path, self.reason, self.file = path, reason, file
+        where = f"{file}: " if file else ""
+        super().__init__(f"workflow table {where}{path}: {reason}")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    sources: tuple[str, ...]
+    dest: str
+    needs: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+    def as_transition(self) -> dict[str, Any]:
+        """Return this event as a transitions ``MachineConfig`` transition entry."""
+        return {"trigger": self.name, "source": list(self.sources), "dest": self.dest}
+
+
+@dataclass(frozen=True)
+class WorkflowTable:
+    states: tuple[str, ...]
+    initial: str
+    final: tuple[str, ...]
+    open: tuple[str, ...]
+    events: tuple[EventSpec, ...]
+
+    def event(self, name: str) -> EventSpec | None:
+        return next((spec for spec in self.events if spec.name == name), None)
+
+    def events_from(self, state: str) -> list[str]:
+        return [spec.name for spec in self.events if state in spec.sources]
+
+
+def load_workflow_table(path: Path | None = None) -> WorkflowTable:
+    """Read and validate a table file, or the default table shipped with rectrack."""
+    try:
+        if path is None:
+            text = resources.files("config").joinpath("workflow.toml").read_text("utf-8")
+        else:
+            text = path.read_text("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise WorkflowTableError("(file)", str(error), str(path)) from None
+    try:
+        return parse_workflow_table(data)
+    except WorkflowTableError as error:
+        raise WorkflowTableError(error.path, error.reason, str(path) if path else None) from None
+
+
+def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
+    """Validate a table already read into plain data."""
+    _no_unknown_keys(data, _TOP_KEYS, "")
+    states = _names(data.get("states"), "states")
+    initial = _one_of(data.get("initial"), states, "initial", "state")
+    final = _subset(data.get("final", []), states, "final")
+    open_states = _subset(data.get("open", []), states, "open")
+    raw_events = data.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise WorkflowTableError("events", "must be a non-empty list of [[events]] tables")
+    events = tuple(_event(raw, states, f"events[{i}]") for i, raw in enumerate(raw_events))
+    _no_duplicates([spec.name for spec in events], "events", "event")
+    for i, spec in enumerate(events):
+        for state in set(spec.sources) & set(final):
+            raise WorkflowTableError(
+                f"events[{i}].source", f"{state!r} is final: nothing leaves it"
+            )
+        if spec.dest in final and not spec.outcomes:
+            raise WorkflowTableError(
+                f"events[{i}].outcomes", "an event into a final state needs outcomes"
+            )
+    return WorkflowTable(states, initial, final, open_states, events)
+
+
+def _event(raw: object, states: Sequence[str], path: str) -> EventSpec:
+    if not isinstance(raw, dict):
+        raise WorkflowTableError(path, "must be a table")
+    _no_unknown_keys(raw, _EVENT_KEYS, path + ".")
+    name = _identifier(raw.get("name"), path + ".name")
+    return EventSpec(
+        name=name,
+        sources=_subset(raw.get("source"), states, path + ".source", required=True),
+        dest=_one_of(raw.get("dest"), states, path + ".dest", "state"),
+        needs=_subset(raw.get("needs", []), NEEDS, path + ".needs", kind="need"),
+        roles=_subset(raw.get("roles", []), ROLES | {OWNER}, path + ".roles", kind="role"),
+        effects=_subset(raw.get("effects", []), EFFECTS, path + ".effects", kind="effect"),
+        outcomes=_subset(raw.get("outcomes", []), OUTCOMES, path + ".outcomes", kind="outcome"),
+    )
+
+
+def _no_unknown_keys(table: Mapping[str, object], known: Collection[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise WorkflowTableError(f"{prefix}{key}", "unknown key")
+
+
+def _identifier(value: object, path: str) -> str:
+    if not isinstance(value, str) or not value.isidentifier():
+        raise WorkflowTableError(path, f"{value!r} is not a name like 'in_progress'")
+    return value
+
+
+def _names(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise WorkflowTableError(path, "must be a non-empty list of names")
+    names = tuple(_identifier(item, f"{path}[{i}]") for i, item in enumerate(value))
+    _no_duplicates(list(names), path, "name")
+    return names
+
+
+def _one_of(value: object, allowed: Collection[str], path: str, kind: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise WorkflowTableError(path, f"unknown {kind} {value!r}")
+    return value
+
+
+def _subset(
+    value: object,
+    allowed: Collection[str],
+    path: str,
+    *,
+    kind: str = "state",
+    required: bool = False,
+) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or (required and not items):
+        raise WorkflowTableError(path, f"must be a {kind} or a list of them")
+    return tuple(_one_of(item, allowed, path, kind) for item in items)
+
+
+def _no_duplicates(names: list[str], path: str, kind: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise WorkflowTableError(path, f"{kind} {name!r} appears twice")
+        seen.add(name)

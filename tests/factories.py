@@ -1,0 +1,97 @@
+"""The people and papers every test shares: a clerk, an executive, an officer, a chair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session
+
+from workflow import services
+from workflow.models import Body, Event, Person, Recommendation, Report
+from workflow.records import Actor
+
+CURRENT_TIME = datetime(2027, 2, 1, 9, 30, tzinfo=UTC)
+
+CLERK = "clerk@council.example"
+EXECUTIVE = "exec@council.example"
+OFFICER = "officer@council.example"
+OTHER_OFFICER = "other.officer@council.example"
+CHAIR = "chair@council.example"
+
+PANEL = "Value and Performance Scrutiny Committee"
+BOARD = "City Executive Board"
+REPORT = "CCS/09"
+
+
+@dataclass
+class World:
+    session: Session
+    report_id: int
+
+    def actor(self, email: str) -> Actor:
+        return services.find_actor(self.session, email)
+
+
+def make_world(session: Session) -> World:
+    """Add the personas, the panel, the board and one report, and commit them."""
+    people = {
+        CLERK: ("Clara Clerk", ["clerk"]),
+        EXECUTIVE: ("Evan Executive", ["executive"]),
+        OFFICER: ("Olive Officer", ["officer"]),
+        OTHER_OFFICER: ("Otto Officer", ["officer"]),
+        CHAIR: ("Charlotte Chair", ["chair"]),
+    }
+    ids = {}
+    for email, (name, roles) in people.items():
+        person = Person(name=name, email=email, roles=roles)
+        session.add(person)
+        session.flush()
+        ids[email] = person.id
+    panel = Body(name=PANEL, kind="scrutiny", chair_id=ids[CHAIR])
+    board = Body(name=BOARD, kind="executive", chair_id=ids[EXECUTIVE])
+    session.add_all([panel, board])
+    session.flush()
+    assert panel.id is not None and board.id is not None
+    report = Report(
+        reference=REPORT,
+        title="Customer Contact Strategy",
+        from_body_id=panel.id,
+        to_body_id=board.id,
+        submitted_on=date(2027, 1, 5),
+        response_due_on=date(2027, 3, 4),
+    )
+    session.add(report)
+    session.commit()
+    assert report.id is not None
+    return World(session, report.id)
+
+
+def make_recommendation(
+    world: World,
+    reference: str = "a",
+    state: str = "proposed",
+    owner: str | None = OFFICER,
+    target_date: date | None = None,
+    monitoring_date: date | None = None,
+) -> str:
+    """Add a recommendation in any state, as an import would; return its code."""
+    session = world.session
+    owner_id = services.find_actor(session, owner).person_id if owner else None
+    rec = Recommendation(
+        report_id=world.report_id,
+        reference=reference,
+        code=f"{REPORT}/{reference}",
+        text=f"Recommendation {reference}",
+        owner_id=owner_id,
+        state=state,
+        target_date=target_date,
+        original_target_date=target_date,
+        monitoring_date=monitoring_date,
+    )
+    session.add(rec)
+    session.flush()
+    assert rec.id is not None
+    session.add(Event(recommendation_id=rec.id, event="import", to_state=state, at=CURRENT_TIME))
+    session.commit()
+    return rec.code

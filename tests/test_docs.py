@@ -1,0 +1,52 @@
+"""The README keeps up with the code: every command, setting and event is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from config import load_workflow_table
+from config.settings import KEYS
+from workflow.cli import cli
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def command_paths(group: click.Group, prefix: str = "") -> list[str]:
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += command_paths(command, f"{prefix}{name} ")
+        else:
+            paths.append(f"{prefix}{name}")
+    return paths
+
+
+@pytest.mark.parametrize("path", command_paths(cli))
+def test_every_command_is_in_the_reference(path: str) -> None:
+    assert re.search(rf"^\| `{re.escape(path)}[ `]", README, re.MULTILINE), path
+
+
+@pytest.mark.parametrize("key", [key.name for key in KEYS])
+def test_every_setting_is_documented(key: str) -> None:
+    section, _, name = key.rpartition(".")
+    written = f"`[{section}] {name}`" if section else f"`{name}`"
+    assert written in README
+    assert KEYS[[k.name for k in KEYS].index(key)].env in README
+
+
+@pytest.mark.parametrize("event", [spec.name for spec in load_workflow_table().events])
+def test_every_event_is_in_the_lifecycle_table(event: str) -> None:
+    assert f"| `{event}` |" in README
+
+
+def test_quick_start_holds_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(commands) == 2
+    assert commands[0].endswith("rectrack demo")
+    assert commands[1].endswith("pytest")

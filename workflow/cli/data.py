@@ -1,0 +1,133 @@
+"""Commands that move data in and out: init, import, export."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from workflow.cli.app import App, pass_app
+from workflow.cli.options import by_option, json_option
+from workflow.cli.output import emit_json
+
+
+@click.command()
+@json_option
+@pass_app
+def init(app: App, as_json: bool) -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    from workflow.db import upgrade
+
+    before, after = upgrade(app.engine)
+    url = app.engine.url.render_as_string(hide_password=True)
+    status = (
+        "created"
+        if before is None
+        else ("already current" if before == after else f"upgraded from {before}")
+    )
+    if as_json:
+        emit_json({"database": url, "schema": after, "status": status})
+    else:
+        click.echo(f"{url}: schema {after} ({status})")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    help="Default: from the file's extension.",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@by_option
+@json_option
+@pass_app
+def import_(
+    app: App, file: Path, fmt: str | None, dry_run: bool, by: str | None, as_json: bool
+) -> None:
+    """Load the JSON interchange document, or a CSV of recommendations. All or nothing."""
+    from workflow import interchange
+
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
+    with app.session() as session, _progress("Importing") as progress:
+        actor = app.actor(session, by) if by else None
+        options: dict[str, Any] = {
+            "table": app.table,
+            "period": app.settings.reports_response_period,
+            "actor": actor,
+            "now": app.clock.now(),
+            "dry_run": dry_run,
+            "progress": progress,
+        }
+        if fmt == "csv":
+            with file.open(newline="", encoding="utf-8-sig") as stream:
+                summary = interchange.import_csv(session, stream, **options)
+        else:
+            summary = interchange.import_document(session, interchange.read_json(file), **options)
+    counts = {name: count for name, count in summary.counts().items() if count}
+    if as_json:
+        emit_json({"dry_run": dry_run, **counts})
+    else:
+        verb = "would import" if dry_run else "imported"
+        click.echo(
+            f"{file}: {verb} "
+            + (", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing")
+        )
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress line on a terminal's stderr; nothing when piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+
+    def show(done: int) -> None:
+        click.echo(f"\r{label}: {done:,} recommendations", nl=False, err=True)
+
+    try:
+        yield show
+    finally:
+        click.echo(err=True)
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: standard output.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@pass_app
+def export(app: App, output: Path | None, fmt: str) -> None:
+    """Write the whole database as the interchange document (or recommendations as CSV)."""
+    from workflow import interchange
+
+    with app.session() as session, _open(output) as stream:
+        if fmt == "csv":
+            interchange.export_csv(session, stream)
+        else:
+            interchange.write_json(interchange.export_document(session), stream)
+
+
+@contextmanager
+def _open(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file that appears whole or not at all."""
+    if output is None:
+        yield sys.stdout
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)

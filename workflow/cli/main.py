@@ -1,0 +1,96 @@
+"""The `rectrack` group, and the mapping from errors to one line and an exit status.
+
+Exit status: 0 done; 1 refused by the workflow; 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from config import ConfigError, WorkflowTableError, load_settings
+from workflow.cli.app import App
+from workflow.cli.changes import amend, fire, respond, update
+from workflow.cli.data import export, import_, init
+from workflow.cli.demo import demo
+from workflow.cli.reading import config_group, recs, workflow_group
+from workflow.errors import InputError, WorkflowError
+
+REFUSED, BAD_INPUT = 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The config file (default: $RECTRACK_CONFIG, then ./rectrack.toml).",
+)
+@click.version_option(package_name="rectrack")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """Track scrutiny recommendations from proposal to sign-off."""
+    app = App(load_settings(config_file))
+    app.table  # noqa: B018 - a broken workflow table is refused before any command runs
+    ctx.obj = app
+
+
+for command in (
+    init,
+    demo,
+    import_,
+    export,
+    recs,
+    respond,
+    fire,
+    update,
+    amend,
+    workflow_group,
+    config_group,
+):
+    cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; print errors as one line on stderr, never a traceback."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="rectrack",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        return _fail("aborted", BAD_INPUT)
+    except click.ClickException as error:
+        return _fail(error.format_message(), BAD_INPUT, getattr(error, "ctx", None))
+    except WorkflowError as error:
+        return _fail(str(error), REFUSED)
+    except (InputError, ConfigError, WorkflowTableError) as error:
+        return _fail(str(error), BAD_INPUT)
+    except Exception as error:  # the last line of defence: still one line, no traceback
+        return _fail(_unexpected(error), BAD_INPUT)
+    return 0
+
+
+def _fail(message: str, status: int, ctx: click.Context | None = None) -> int:
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    click.echo(f"rectrack: error: {message}{hint}", err=True)
+    return status
+
+
+def _unexpected(error: Exception) -> str:
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(error, OperationalError):
+        return f"the database cannot be used: {str(error.orig).strip().splitlines()[0]}"
+    return f"{type(error).__name__}: {error}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Printing: JSON for machines, aligned plain text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """Return rows as left-aligned columns under their headers."""
+    widths = [
+        max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
+    ]
+    lines = [headers, ["-" * width for width in widths], *rows]
+    return "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=False)).rstrip()
+        for line in lines
+    )
+
+
+def shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+TRACKER_HEADERS = ("CODE", "STATE", "OWNER", "TARGET", "MONITOR", "RAG", "RECOMMENDATION")
+
+
+def tracker(recs: Sequence[Mapping[str, Any]]) -> str:
+    if not recs:
+        return "No recommendations."
+    rows = [
+        (
+            rec["code"],
+            rec["state"] + (f" ({rec['closure_outcome']})" if rec["closure_outcome"] else ""),
+            rec["owner"] or "-",
+            rec["target_date"] or "-",
+            rec["monitoring_date"] or "-",
+            rec["rag"] or "-",
+            shorten(rec["text"], 60),
+        )
+        for rec in recs
+    ]
+    return table(rows, TRACKER_HEADERS)
+
+
+def detail(rec: Mapping[str, Any]) -> str:
+    """One recommendation as a clerk reads it: the facts, the response, then everything else."""
+    lines = [f"{rec['code']}  ({rec['state']})", "", rec["text"], ""]
+    lines += _facts(rec)
+    lines += _section("Responses", rec["responses"], _response)
+    lines += _section("Progress updates", rec["updates"], _update)
+    lines += _section("Amendments", rec["amendments"], _amendment)
+    lines += _section("Milestones", rec["milestones"], _milestone)
+    lines += _section("Indicators", rec["indicators"], _indicator)
+    lines += _section("History", rec["history"], _history)
+    return "\n".join(lines)
+
+
+def _facts(rec: Mapping[str, Any]) -> list[str]:
+    slip = rec["slippage_days"]
+    target = rec["target_date"] or "-"
+    if rec["original_target_date"] and rec["original_target_date"] != rec["target_date"]:
+        moved = f"{slip:+d} days, re-based {rec['rebasings']}x"
+        target += f" (originally {rec['original_target_date']}, {moved})"
+    facts = [
+        ("Report", rec["report"]),
+        ("Owner", rec["owner"] or "-"),
+        ("Lead member", rec["lead_member"] or "-"),
+        ("Target date", target),
+        ("Monitoring date", rec["monitoring_date"] or "-"),
+        ("RAG", rec["rag"] or "-"),
+        ("Outcome", rec["closure_outcome"] or "-"),
+    ]
+    return [f"{name + ':':<17}{value}" for name, value in facts]
+
+
+def _section(title: str, items: Sequence[Mapping[str, Any]], line: Any) -> list[str]:
+    if not items:
+        return []
+    return ["", f"{title}:", *(f"  {line(item)}" for item in items)]
+
+
+def _response(r: Mapping[str, Any]) -> str:
+    timescale = f" by {r['timescale']}" if r["timescale"] else ""
+    comment = f": {r['comment']}" if r["comment"] else ""
+    return f"{r['at'][:10]} {r['decision']}{timescale} ({r['by'] or '-'}){comment}"
+
+
+def _update(u: Mapping[str, Any]) -> str:
+    rag = f" [{u['rag']}]" if u["rag"] else ""
+    return f"{u['at'][:10]}{rag} {u['note']} ({u['by'] or '-'})"
+
+
+def _amendment(a: Mapping[str, Any]) -> str:
+    changes = "; ".join(f"{field} {old} -> {new}" for field, (old, new) in a["changes"].items())
+    return f"{a['endorsed_on']} endorsed by {a['endorsed_by']}: {changes} (reason: {a['reason']})"
+
+
+def _milestone(m: Mapping[str, Any]) -> str:
+    done = f", done {m['done_on']}" if m["done_on"] else ""
+    return f"{m['title']} (due {m['due_on'] or '-'}{done})"
+
+
+def _indicator(i: Mapping[str, Any]) -> str:
+    unit = f" {i['unit']}" if i["unit"] else ""
+    figures = f"baseline {i['baseline']}, target {i['target']}, actual {i['actual']}"
+    return f"{i['kind']}: {i['name']} {figures}{unit}"
+
+
+def _history(h: Mapping[str, Any]) -> str:
+    states = f"{h['from_state'] or '-'} -> {h['to_state']}"
+    note = f": {h['note']}" if h["note"] else ""
+    return f"{h['at'][:16].replace('T', ' ')} {h['event']} {states} ({h['actor'] or '-'}){note}"

@@ -1,0 +1,126 @@
+"""Commands that show: the tracker, one recommendation, the workflow, the settings."""
+
+from __future__ import annotations
+
+import click
+
+from config import WorkflowTable
+from workflow.cli.app import App, pass_app
+from workflow.cli.options import json_option
+from workflow.cli.output import detail, emit_json, table, tracker
+
+
+@click.group()
+def recs() -> None:
+    """The recommendations: the tracker table and each one in full."""
+
+
+@recs.command("list")
+@click.option(
+    "--state", "states", multiple=True, metavar="STATE", help="Only these states (repeatable)."
+)
+@click.option("--owner", metavar="EMAIL", help="Only those this officer owns.")
+@click.option("--report", metavar="REF", help="Only those of this report.")
+@json_option
+@pass_app
+def list_recs(
+    app: App, states: tuple[str, ...], owner: str | None, report: str | None, as_json: bool
+) -> None:
+    """The tracker: every recommendation with its state, owner and dates."""
+    from workflow import services
+
+    for state in states:
+        if state not in app.table.states:
+            raise click.BadParameter(
+                f"{state!r} is not a state; states: {', '.join(app.table.states)}",
+                param_hint="--state",
+            )
+    with app.session() as session:
+        rows = services.list_recommendations(session, states, owner, report)
+    if as_json:
+        emit_json(rows)
+    else:
+        click.echo(tracker(rows))
+
+
+@recs.command("show")
+@click.argument("code")
+@json_option
+@pass_app
+def show_rec(app: App, code: str, as_json: bool) -> None:
+    """One recommendation with its response, updates, amendments and history."""
+    from workflow import services
+
+    with app.session() as session:
+        view = services.show_recommendation(session, code)
+    if as_json:
+        emit_json(view)
+    else:
+        click.echo(detail(view))
+
+
+@click.group("workflow")
+def workflow_group() -> None:
+    """The lifecycle in force."""
+
+
+@workflow_group.command("show")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text", show_default=True
+)
+@json_option
+@pass_app
+def show_workflow(app: App, fmt: str, as_json: bool) -> None:
+    """The lifecycle table, or its diagram in Mermaid."""
+    if as_json:
+        emit_json([{**spec.__dict__} for spec in app.table.events])
+    elif fmt == "mermaid":
+        click.echo(mermaid(app.table))
+    else:
+        click.echo(workflow_text(app.table))
+
+
+def workflow_text(flow: WorkflowTable) -> str:
+    rows = [
+        (
+            spec.name,
+            ", ".join(spec.sources),
+            spec.dest + (f" ({'/'.join(spec.outcomes)})" if spec.outcomes else ""),
+            ", ".join(spec.needs) or "-",
+            ", ".join(spec.roles) or "anyone",
+        )
+        for spec in flow.events
+    ]
+    return table(rows, ("EVENT", "FROM", "TO", "NEEDS", "WHO MAY"))
+
+
+def mermaid(flow: WorkflowTable) -> str:
+    lines = ["stateDiagram-v2", f"    [*] --> {flow.initial}"]
+    for spec in flow.events:
+        lines += [f"    {source} --> {spec.dest}: {spec.name}" for source in spec.sources]
+    lines += [f"    {state} --> [*]" for state in flow.final]
+    return "\n".join(lines)
+
+
+@click.group("config")
+def config_group() -> None:
+    """The settings in force."""
+
+
+@config_group.command("show")
+@json_option
+@pass_app
+def show_config(app: App, as_json: bool) -> None:
+    """Every setting, where it came from, secrets masked."""
+    shown = app.settings.shown()
+    if as_json:
+        emit_json(shown)
+        return
+    source = app.settings.sources
+    click.echo(f"# config file: {app.settings.config_file or '(none)'}")
+    click.echo(
+        table(
+            [(key, value, source.get(key, "")) for key, value in shown.items()],
+            ("SETTING", "VALUE", "FROM"),
+        )
+    )

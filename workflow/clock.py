@@ -1,0 +1,35 @@
+"""Time is passed in. SystemClock is the one place that reads the wall clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current instant, timezone-aware."""
+        ...
+
+
+class FixedClock:
+    """A clock that says what it is told; for tests and `tick --now`."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def local_day(now: datetime, tz: ZoneInfo) -> date:
+    """Return the calendar day it is at `now` in `tz`."""
+    return now.astimezone(tz).date()

@@ -1,0 +1,68 @@
+"""Errors that a clerk reads. Each carries its data and writes its own sentence.
+
+RectrackError
+├── WorkflowError            refused by the workflow (exit status 1)
+│   ├── TransitionRefused    wrong state, a missing reason, a role that may not
+│   └── EditConflict         the recommendation changed meanwhile
+└── InputError               bad input or usage (exit status 2)
+    ├── NotFound             no such person, body, report or recommendation
+    ├── InterchangeError     a bad record in an import, with its path
+    └── DatabaseNotReady     the database needs `rectrack init`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class RectrackError(Exception):
+    """Base of every error rectrack reports to its user."""
+
+
+class WorkflowError(RectrackError):
+    """The workflow refused the change; nothing was written."""
+
+
+class TransitionRefused(WorkflowError):
+    def __init__(
+        self, event: str, state: str, rule: str, allowed: Sequence[str], code: str = ""
+    ) -> None:
+        self.event, self.state, self.rule, self.allowed, self.code = (
+            event,
+            state,
+            rule,
+            list(allowed),
+            code,
+        )
+        subject = f" {code}" if code else ""
+        then = f"from {state} you may: {', '.join(allowed)}" if allowed else f"{state} is final"
+        super().__init__(f"cannot {event}{subject}: {rule}; {then}")
+
+
+class EditConflict(WorkflowError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(
+            f"{code} was changed by someone else meanwhile; nothing was saved, look again and retry"
+        )
+
+
+class InputError(RectrackError, ValueError):
+    """The input cannot be used as given."""
+
+
+class NotFound(InputError, LookupError):
+    def __init__(self, kind: str, key: str, value: str) -> None:
+        self.kind, self.key, self.value = kind, key, value
+        super().__init__(f"no {kind} with {key} {value!r}")
+
+
+class InterchangeError(InputError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}")
+
+
+class DatabaseNotReady(InputError):
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(f"database {url} {detail}; run `rectrack init`")

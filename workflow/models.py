@@ -1,0 +1,140 @@
+"""The tables. Instants are timezone-aware (stored as UTC); calendar days are dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    email: str = Field(unique=True)  # stored lower-cased: unique regardless of case
+    roles: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Body(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str = Field(sa_type=String(32))
+    chair_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    starts_at: datetime
+    title: str = ""
+
+
+class Report(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True)
+    title: str
+    from_body_id: int = Field(foreign_key="body.id")
+    to_body_id: int = Field(foreign_key="body.id")
+    submitted_on: date
+    response_due_on: date
+
+
+class Recommendation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    reference: str
+    code: str = Field(unique=True)
+    text: str
+    priority: str | None = None
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    lead_member_id: int | None = Field(default=None, foreign_key="person.id")
+    state: str = Field(sa_type=String(32), index=True)
+    target_date: date | None = None
+    original_target_date: date | None = None  # the baseline, kept beside every revision
+    monitoring_date: date | None = None
+    rag: str | None = Field(default=None, sa_type=String(8))
+    closure_outcome: str | None = Field(default=None, sa_type=String(32))
+    version: int = Field(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # Optimistic lock: an UPDATE whose version moved meanwhile matches no row.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Response(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    decision: str = Field(sa_type=String(32))
+    timescale: date | None = None
+    comment: str | None = None
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime
+
+
+class Amendment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    reason: str
+    endorsed_by_id: int = Field(foreign_key="body.id")
+    endorsed_on: date
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # field: [old, new]
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime
+
+
+class ProgressUpdate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    note: str
+    rag: str | None = Field(default=None, sa_type=String(8))
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime
+
+
+class Milestone(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    title: str
+    due_on: date | None = None
+    done_on: date | None = None
+
+
+class Indicator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    kind: str = Field(sa_type=String(16))  # cost, saving or outcome
+    name: str
+    unit: str | None = None
+    baseline: float | None = None
+    target: float | None = None
+    actual: float | None = None
+
+
+class Event(SQLModel, table=True):
+    """One line of a recommendation's history. Append-only: never updated or deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    event: str = Field(sa_type=String(32))
+    from_state: str | None = Field(default=None, sa_type=String(32))
+    to_state: str = Field(sa_type=String(32))
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime
+    note: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,50 @@
+"""Plain records passed between the pure core and the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person on whose behalf a change is made, with their roles."""
+
+    email: str
+    roles: frozenset[str]
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What someone asks of a recommendation: the event and the data it carries."""
+
+    event: str
+    actor: Actor
+    note: str | None = None
+    timescale: date | None = None
+    endorsed_by: str | None = None
+    endorsed_on: date | None = None
+    outcome: str | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Subject:
+    """The part of a recommendation the machine reads and writes: never a database row."""
+
+    code: str
+    state: str
+    owner_email: str | None = None
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a fired event did: the states before and after."""
+
+    event: str
+    before: str
+    after: str

@@ -1,0 +1,199 @@
+"""Queries and writes. Every function takes a keyword-only session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, bindparam, func, insert, update
+from sqlmodel import Session, col, select
+
+from workflow.errors import NotFound
+from workflow.models import (
+    Amendment,
+    Body,
+    Event,
+    Indicator,
+    Milestone,
+    Person,
+    ProgressUpdate,
+    Recommendation,
+    Report,
+    Response,
+)
+
+
+def normal_email(email: str) -> str:
+    """Emails are unique regardless of case, so they are kept in one case."""
+    return email.strip().lower()
+
+
+def get_person(*, session: Session, email: str) -> Person:
+    person = session.exec(select(Person).where(Person.email == normal_email(email))).first()
+    if person is None:
+        raise NotFound("person", "email", email)
+    return person
+
+
+def get_body(*, session: Session, name: str) -> Body:
+    body = session.exec(select(Body).where(Body.name == name)).first()
+    if body is None:
+        raise NotFound("body", "name", name)
+    return body
+
+
+def get_report(*, session: Session, reference: str) -> Report:
+    report = session.exec(select(Report).where(Report.reference == reference)).first()
+    if report is None:
+        raise NotFound("report", "reference", reference)
+    return report
+
+
+def get_recommendation(*, session: Session, code: str) -> Recommendation:
+    rec = session.exec(select(Recommendation).where(Recommendation.code == code)).first()
+    if rec is None:
+        raise NotFound("recommendation", "code", code)
+    return rec
+
+
+def email_of(*, session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    person = session.get(Person, person_id)
+    return person.email if person else None
+
+
+def emails_by_id(*, session: Session) -> dict[int, str]:
+    return {pid: email for pid, email in session.exec(select(Person.id, Person.email)) if pid}
+
+
+def body_names_by_id(*, session: Session) -> dict[int, str]:
+    return {bid: name for bid, name in session.exec(select(Body.id, Body.name)) if bid}
+
+
+def list_recommendations(
+    *,
+    session: Session,
+    states: Sequence[str] = (),
+    owner_id: int | None = None,
+    report_id: int | None = None,
+) -> list[tuple[Recommendation, str]]:
+    """Return recommendations with their report reference, in report and code order."""
+    query = select(Recommendation, Report.reference).join(Report)
+    if states:
+        query = query.where(col(Recommendation.state).in_(states))
+    if owner_id is not None:
+        query = query.where(Recommendation.owner_id == owner_id)
+    if report_id is not None:
+        query = query.where(Recommendation.report_id == report_id)
+    query = query.order_by(col(Report.reference), col(Recommendation.id))
+    return [(rec, ref) for rec, ref in session.exec(query)]
+
+
+def related(*, session: Session, model: type[Any], recommendation_id: int) -> list[Any]:
+    """Return one kind of row attached to a recommendation, oldest first."""
+    query = select(model).where(model.recommendation_id == recommendation_id).order_by(model.id)
+    return list(session.exec(query))
+
+
+def latest_responses(*, session: Session) -> dict[int, Response]:
+    """Return each recommendation's most recent response, by recommendation id."""
+    newest = select(func.max(Response.id)).group_by(col(Response.recommendation_id))
+    rows = session.exec(select(Response).where(col(Response.id).in_(newest)))
+    return {row.recommendation_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class RecState:
+    """What a change to a recommendation reads: its identity, state, version and dates."""
+
+    id: int
+    code: str
+    state: str
+    version: int
+    owner_email: str | None
+    text: str
+    target_date: date | None
+    original_target_date: date | None
+    monitoring_date: date | None
+
+
+# State changes are the hot path, so they use Core statements compiled once and
+# cached, on the session's own connection and transaction, not the unit of work.
+_LOAD_STATE = (
+    select(
+        Recommendation.id,
+        Recommendation.code,
+        Recommendation.state,
+        Recommendation.version,
+        Person.email,
+        Recommendation.text,
+        Recommendation.target_date,
+        Recommendation.original_target_date,
+        Recommendation.monitoring_date,
+    )
+    .outerjoin(Person, Person.id == Recommendation.owner_id)  # type: ignore[arg-type]
+    .where(Recommendation.code == bindparam("code"))
+)
+
+
+def load_state(*, session: Session, code: str) -> RecState:
+    row = session.connection().execute(_LOAD_STATE, {"code": code}).first()
+    if row is None:
+        raise NotFound("recommendation", "code", code)
+    return RecState(*row)
+
+
+# The SET clause comes from the parameters given, so one statement serves every change.
+_SAVE_STATE = update(Recommendation).where(
+    col(Recommendation.id) == bindparam("rec_id"),
+    col(Recommendation.version) == bindparam("seen_version"),
+)
+
+
+def save_state(*, session: Session, rec: RecState, values: Mapping[str, Any]) -> bool:
+    """Write `values` and bump the version, only if nobody else has meanwhile; say if so."""
+    params = {**values, "version": rec.version + 1, "rec_id": rec.id, "seen_version": rec.version}
+    return session.connection().execute(_SAVE_STATE, params).rowcount == 1
+
+
+@cache
+def _insert(model: type[Any]) -> Insert:
+    return insert(model)
+
+
+def add_row(*, session: Session, model: type[Any], values: Mapping[str, Any]) -> None:
+    """Insert one row with a Core statement (a history line, a response, an amendment)."""
+    session.connection().execute(_insert(model), dict(values))
+
+
+def append_event(
+    *,
+    session: Session,
+    rec_id: int,
+    event: str,
+    from_state: str | None,
+    to_state: str,
+    actor_id: int | None,
+    at: datetime,
+    note: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Add a line to a recommendation's history, which is never updated or deleted."""
+    values = {
+        "recommendation_id": rec_id,
+        "event": event,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor_id": actor_id,
+        "at": at,
+        "note": note,
+        "data": dict(data or {}),
+    }
+    add_row(session=session, model=Event, values=values)
+
+
+RELATED_MODELS = (Response, ProgressUpdate, Amendment, Milestone, Indicator, Event)

@@ -1,0 +1,156 @@
+"""What a recommendation looks like to its readers: plain JSON-ready dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypedDict
+
+from workflow.models import (
+    Amendment,
+    Event,
+    Indicator,
+    Milestone,
+    ProgressUpdate,
+    Recommendation,
+    Response,
+)
+
+
+class ResponseView(TypedDict):
+    decision: str
+    timescale: str | None
+    comment: str | None
+    by: str | None
+    at: str
+
+
+class Related(TypedDict):
+    responses: list[Response]
+    updates: list[ProgressUpdate]
+    amendments: list[Amendment]
+    milestones: list[Milestone]
+    indicators: list[Indicator]
+    history: list[Event]
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def slippage_days(rec: Recommendation) -> int | None:
+    """Days the target has moved from its baseline; None until both are known."""
+    if rec.target_date is None or rec.original_target_date is None:
+        return None
+    return (rec.target_date - rec.original_target_date).days
+
+
+def response_view(row: Response, emails: Mapping[int, str]) -> ResponseView:
+    return {
+        "decision": row.decision,
+        "timescale": iso(row.timescale),
+        "comment": row.comment,
+        "by": _email(emails, row.by_id),
+        "at": row.at.isoformat(),
+    }
+
+
+def _email(emails: Mapping[int, str], person_id: int | None) -> str | None:
+    return emails.get(person_id) if person_id is not None else None
+
+
+def summary(
+    rec: Recommendation, report: str, emails: Mapping[int, str], response: Response | None
+) -> dict[str, Any]:
+    """The tracker line of a recommendation: what `recs list --json` prints."""
+    return {
+        "code": rec.code,
+        "reference": rec.reference,
+        "report": report,
+        "text": rec.text,
+        "priority": rec.priority,
+        "owner": _email(emails, rec.owner_id),
+        "lead_member": _email(emails, rec.lead_member_id),
+        "state": rec.state,
+        "target_date": iso(rec.target_date),
+        "original_target_date": iso(rec.original_target_date),
+        "slippage_days": slippage_days(rec),
+        "monitoring_date": iso(rec.monitoring_date),
+        "rag": rec.rag,
+        "closure_outcome": rec.closure_outcome,
+        "response": response_view(response, emails) if response else None,
+    }
+
+
+def detail(
+    rec: Recommendation,
+    report: str,
+    emails: Mapping[int, str],
+    bodies: Mapping[int, str],
+    related: Related,
+) -> dict[str, Any]:
+    """Everything about one recommendation: what `recs show --json` prints."""
+    responses = related["responses"]
+    view = summary(rec, report, emails, responses[-1] if responses else None)
+    view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
+    view["responses"] = [response_view(row, emails) for row in responses]
+    view["updates"] = [_update(row, emails) for row in related["updates"]]
+    view["amendments"] = [_amendment(row, emails, bodies) for row in related["amendments"]]
+    view["milestones"] = [_milestone(row) for row in related["milestones"]]
+    view["indicators"] = [_indicator(row) for row in related["indicators"]]
+    view["history"] = [history_line(row, emails) for row in related["history"]]
+    return view
+
+
+def _rebased(amendment: Amendment) -> bool:
+    old_new: Sequence[Any] | None = amendment.changes.get("target_date")
+    return bool(old_new and old_new[0] is not None)
+
+
+def _update(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "note": row.note,
+        "rag": row.rag,
+        "by": _email(emails, row.by_id),
+        "at": row.at.isoformat(),
+    }
+
+
+def _amendment(
+    row: Amendment, emails: Mapping[int, str], bodies: Mapping[int, str]
+) -> dict[str, Any]:
+    return {
+        "reason": row.reason,
+        "endorsed_by": bodies.get(row.endorsed_by_id),
+        "endorsed_on": row.endorsed_on.isoformat(),
+        "changes": row.changes,
+        "by": _email(emails, row.by_id),
+        "at": row.at.isoformat(),
+    }
+
+
+def _milestone(row: Milestone) -> dict[str, Any]:
+    return {"title": row.title, "due_on": iso(row.due_on), "done_on": iso(row.done_on)}
+
+
+def _indicator(row: Indicator) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "name": row.name,
+        "unit": row.unit,
+        "baseline": row.baseline,
+        "target": row.target,
+        "actual": row.actual,
+    }
+
+
+def history_line(row: Event, emails: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "event": row.event,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "actor": _email(emails, row.actor_id),
+        "at": row.at.isoformat(),
+        "note": row.note,
+        "data": row.data,
+    }
