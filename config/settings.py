@@ -9,9 +9,11 @@ A bad value is refused at start-up with the key's name.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from config.periods import Period, parse_period
 
 ENV_PREFIX = "RECTRACK_"
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
 DEFAULT_FILE = "rectrack.toml"
 
 
@@ -51,6 +56,92 @@ def _optional_path(value: object) -> Path | None:
     return Path(_text(value)).expanduser() if value not in (None, "") else None
 
 
+def _path(value: object) -> Path:
+    return Path(_text(value)).expanduser()
+
+
+def _optional_text(value: object) -> str | None:
+    return _text(value) if value not in (None, "") else None
+
+
+def _email(value: object) -> str:
+    text = _text(value)
+    if not _EMAIL.match(text):
+        raise ValueError(f"{text!r} is not an email address like 'clerk@council.example'")
+    return text
+
+
+def _optional_email(value: object) -> str | None:
+    return _email(value) if value not in (None, "") else None
+
+
+def _choice(*allowed: str) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        text = _text(value).lower()
+        if text not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{value!r} is not a boolean (true or false)")
+
+
+def _whole(value: object, low: int = 0, high: int = 10**6) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ValueError(f"{number} is not between {low} and {high}")
+    return number
+
+
+def _port(value: object) -> int:
+    return _whole(value, 1, 65535)
+
+
+def _days(value: object) -> int:
+    return _whole(value, 1, 366)
+
+
+def _lead_days(value: object) -> tuple[int, ...]:
+    """A list of days before a date: [14, 3] in the file, "14,3" in the environment."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items:
+        raise ValueError(f"{value!r} is not a list of days, such as [14, 3]")
+    days = sorted({_whole(item, 0, 366) for item in items}, reverse=True)
+    return tuple(days)
+
+
+def _seconds(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 3600:
+        raise ValueError(f"{number} is not between 0 and 3600 seconds")
+    return number
+
+
+def _clock_time(value: object) -> time:
+    text = _text(value)
+    try:
+        parsed = time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time of day like '08:00'") from None
+    return parsed.replace(second=0, microsecond=0)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its dotted name, its default and how to read a raw value."""
@@ -75,6 +166,23 @@ KEYS: tuple[Key, ...] = (
     Key("database.url", "sqlite:///rectrack.db", _text, secret=True),
     Key("reports.response_period", "2 months", _period),
     Key("workflow.table", None, _optional_path, is_path=True),
+    Key("mail.transport", "file", _choice("smtp", "file", "console")),
+    Key("mail.sender", "rectrack@localhost.localdomain", _email),
+    Key("mail.clerk", None, _optional_email),
+    Key("mail.smtp.host", "localhost", _text),
+    Key("mail.smtp.port", 587, _port),
+    Key("mail.smtp.starttls", True, _bool),
+    Key("mail.smtp.tls", False, _bool),
+    Key("mail.smtp.username", None, _optional_text),
+    Key("mail.smtp.password", None, _optional_text, secret=True),
+    Key("mail.smtp.timeout", 30.0, _seconds),
+    Key("mail.file.directory", "rectrack-mail", _path, is_path=True),
+    Key("reminders.send_at", "08:00", _clock_time),
+    Key("reminders.monitoring_lead_days", [14, 3], _lead_days),
+    Key("reminders.digest_lead_days", 7, _days),
+    Key("reminders.response_lead_days", [14], _lead_days),
+    Key("reminders.overdue_every_days", 7, _days),
+    Key("templates.directory", None, _optional_path, is_path=True),
 )
 
 
@@ -84,6 +192,23 @@ class Settings:
     database_url: str = "sqlite:///rectrack.db"
     reports_response_period: Period = field(default_factory=lambda: Period(2, "month"))
     workflow_table: Path | None = None
+    mail_transport: str = "file"
+    mail_sender: str = "rectrack@localhost.localdomain"
+    mail_clerk: str | None = None
+    mail_smtp_host: str = "localhost"
+    mail_smtp_port: int = 587
+    mail_smtp_starttls: bool = True
+    mail_smtp_tls: bool = False
+    mail_smtp_username: str | None = None
+    mail_smtp_password: str | None = field(default=None, repr=False)
+    mail_smtp_timeout: float = 30.0
+    mail_file_directory: Path = Path("rectrack-mail")
+    reminders_send_at: time = time(8, 0)
+    reminders_monitoring_lead_days: tuple[int, ...] = (14, 3)
+    reminders_digest_lead_days: int = 7
+    reminders_response_lead_days: tuple[int, ...] = (14,)
+    reminders_overdue_every_days: int = 7
+    templates_directory: Path | None = None
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -95,6 +220,12 @@ class Settings:
 def _show(key: Key, value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
     text = str(value)
     if key.secret and key.name.endswith("url"):
         return _mask_url_password(text)
@@ -139,7 +270,22 @@ def load_settings(
         raw, source = _raw_value(key, file_values, env, path)
         values[key.field] = _parse(key, raw, source, path if source == str(path) else None)
         sources[key.name] = source
+    _tls_or_starttls(values, sources)
     return Settings(**values, config_file=path, sources=sources)
+
+
+def _tls_or_starttls(values: dict[str, Any], sources: Mapping[str, str]) -> None:
+    """Implicit TLS turns the default STARTTLS off; asking for both is refused."""
+    if not values["mail_smtp_tls"]:
+        return
+    if sources["mail.smtp.starttls"] == "default":
+        values["mail_smtp_starttls"] = False
+    elif values["mail_smtp_starttls"]:
+        raise ConfigError(
+            "mail.smtp.tls",
+            sources["mail.smtp.tls"],
+            "set tls (port 465) or starttls (port 587), not both",
+        )
 
 
 def _raw_value(
