@@ -1,0 +1,55 @@
+"""The records that planning, rendering, the outbox and the sweep pass between them.
+
+A `Notice` is one thing someone must be told about one item on one day; its `key`
+is what makes it be sent once however often or wherever the sweep runs. Notices of
+one kind for one recipient in one sweep are rendered into one `Message`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """The kinds of notice. The value names the templates (`<value>-subject.txt` …)."""
+
+    MONITORING_REMINDER = "monitoring-reminder"  # to the owner, before the monitoring date
+    CHAIR_DIGEST = "chair-digest"  # to the chair, before each of the body's meetings
+    RESPONSE_DUE = "response-due"  # to the chair of the body a report went to
+    RESPONSE_OVERDUE = "response-overdue"  # the same, the day after it was due
+    TARGET_OVERDUE = "target-overdue"  # to the owner (copy to the clerk), target passed
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice of one kind, about one item, for one recipient, due on one local day."""
+
+    kind: Kind
+    item: str  # what it is about: "rec:12", "meeting:3" or "report:4"
+    recipient: str  # one email address
+    recipient_name: str
+    due_day: date  # the local day it is due to be sent
+    send_at: datetime  # that day at the send hour, as an aware UTC instant
+    about: date | None  # the date it warns about; None when it warns of a date passed
+    cc: tuple[str, ...] = ()
+    recommendation_ids: tuple[int, ...] = ()  # what it lists: closing one cancels it
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: (kind, item, recipient, due day)."""
+        return f"{self.kind.value}:{self.item}:{self.recipient}:{self.due_day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered email for one recipient: subject, plain text and HTML bodies."""
+
+    kind: Kind
+    to: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    cc: tuple[str, ...] = field(default=())
