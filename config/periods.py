@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month)s?\s*$", re.IGNORECASE)
+_MOST_DAYS = {"day": 1, "week": 7, "month": 31}
+_LONGEST_DAYS = 10 * 12 * 31  # ten years of the longest months
 
 
 @dataclass(frozen=True)
@@ -42,4 +44,8 @@ def parse_period(text: str) -> Period:
     match = _PERIOD.match(text)
     if not match or int(match.group(1)) < 1:
         raise ValueError(f"{text!r} is not a period like '2 months', '8 weeks' or '56 days'")
-    return Period(int(match.group(1)), match.group(2).lower())
+    period = Period(int(match.group(1)), match.group(2).lower())
+    # Refused here, at start-up, rather than as a date overflow on the first report.
+    if period.amount * _MOST_DAYS[period.unit] > _LONGEST_DAYS:
+        raise ValueError(f"{text!r} is longer than ten years")
+    return period

@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -25,6 +26,7 @@ _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 DEFAULT_FILE = "rectrack.toml"
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -88,7 +90,7 @@ def _choice(*allowed: str) -> Callable[[object], str]:
 def _bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = value.strip().lower() if isinstance(value, str) else None
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ValueError(f"{value!r} is not a boolean (true or false)")
@@ -134,11 +136,13 @@ def _seconds(value: object) -> float:
 
 
 def _clock_time(value: object) -> time:
-    text = _text(value)
-    try:
-        parsed = time.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a time of day like '08:00'") from None
+    """A local time of day: "08:00" as text, or a TOML time; the zone is `timezone`'s."""
+    parsed = value
+    if isinstance(value, str):
+        with suppress(ValueError):
+            parsed = time.fromisoformat(value.strip())
+    if not isinstance(parsed, time) or parsed.tzinfo is not None:
+        raise ValueError(f"{value!r} is not a time of day like '08:00'")
     return parsed.replace(second=0, microsecond=0)
 
 
@@ -233,6 +237,7 @@ def _show(key: Key, value: object) -> str:
 
 
 def _mask_url_password(url: str) -> str:
+    url = _QUERY_PASSWORD.sub(r"\g<1>********", url)
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not at or ":" not in credentials:

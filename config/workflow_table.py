@@ -29,8 +29,8 @@ class WorkflowTableError(ValueError):
 
     def __init__(self, path: str, reason: str, file: str | None = None) -> None:
         self.path, self.reason, self.file = path, reason, file
-        where = f"{file}: " if file else ""
-        super().__init__(f"workflow table {where}{path}: {reason}")
+        where = ": ".join(part for part in (file, path, reason) if part)
+        super().__init__(f"workflow table {where}")
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,10 @@ def load_workflow_table(path: Path | None = None) -> WorkflowTable:
         else:
             text = path.read_text("utf-8")
         data = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise WorkflowTableError("(file)", str(error), str(path)) from None
+    except OSError as error:
+        raise WorkflowTableError("", error.strerror or str(error), str(path)) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise WorkflowTableError("", f"not a TOML table: {error}", str(path)) from None
     try:
         return parse_workflow_table(data)
     except WorkflowTableError as error:
@@ -86,21 +88,30 @@ def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
     initial = _one_of(data.get("initial"), states, "initial", "state")
     final = _subset(data.get("final", []), states, "final")
     open_states = _subset(data.get("open", []), states, "open")
+    for state in open_states:
+        if state in final:
+            raise WorkflowTableError("open", f"{state!r} is final, so it cannot be open")
     raw_events = data.get("events")
     if not isinstance(raw_events, list) or not raw_events:
         raise WorkflowTableError("events", "must be a non-empty list of [[events]] tables")
     events = tuple(_event(raw, states, f"events[{i}]") for i, raw in enumerate(raw_events))
-    _no_duplicates([spec.name for spec in events], "events", "event")
+    _no_duplicates([spec.name for spec in events], "events[{}].name", "event")
     for i, spec in enumerate(events):
-        for state in set(spec.sources) & set(final):
-            raise WorkflowTableError(
-                f"events[{i}].source", f"{state!r} is final: nothing leaves it"
-            )
-        if spec.dest in final and not spec.outcomes:
-            raise WorkflowTableError(
-                f"events[{i}].outcomes", "an event into a final state needs outcomes"
-            )
+        _check_finality(spec, final, f"events[{i}]")
     return WorkflowTable(states, initial, final, open_states, events)
+
+
+def _check_finality(spec: EventSpec, final: Collection[str], path: str) -> None:
+    """Nothing leaves a final state; an event leads into one with outcomes, and only then."""
+    for state in spec.sources:
+        if state in final:
+            raise WorkflowTableError(f"{path}.source", f"{state!r} is final: nothing leaves it")
+    if spec.dest in final and not spec.outcomes:
+        raise WorkflowTableError(f"{path}.outcomes", "an event into a final state needs outcomes")
+    if spec.dest not in final and spec.outcomes:
+        raise WorkflowTableError(
+            f"{path}.outcomes", "only an event into a final state has outcomes"
+        )
 
 
 def _event(raw: object, states: Sequence[str], path: str) -> EventSpec:
@@ -113,7 +124,9 @@ def _event(raw: object, states: Sequence[str], path: str) -> EventSpec:
         sources=_subset(raw.get("source"), states, path + ".source", required=True),
         dest=_one_of(raw.get("dest"), states, path + ".dest", "state"),
         needs=_subset(raw.get("needs", []), NEEDS, path + ".needs", kind="need"),
-        roles=_subset(raw.get("roles", []), ROLES | {OWNER}, path + ".roles", kind="role"),
+        roles=_subset(
+            raw.get("roles"), ROLES | {OWNER}, path + ".roles", kind="role", required=True
+        ),
         effects=_subset(raw.get("effects", []), EFFECTS, path + ".effects", kind="effect"),
         outcomes=_subset(raw.get("outcomes", []), OUTCOMES, path + ".outcomes", kind="outcome"),
     )
@@ -135,7 +148,7 @@ def _names(value: object, path: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise WorkflowTableError(path, "must be a non-empty list of names")
     names = tuple(_identifier(item, f"{path}[{i}]") for i, item in enumerate(value))
-    _no_duplicates(list(names), path, "name")
+    _no_duplicates(list(names), path + "[{}]", "name")
     return names
 
 
@@ -160,8 +173,9 @@ def _subset(
 
 
 def _no_duplicates(names: list[str], path: str, kind: str) -> None:
+    """Refuse the second of two equal names; `path` has a {} for its index."""
     seen: set[str] = set()
-    for name in names:
+    for i, name in enumerate(names):
         if name in seen:
-            raise WorkflowTableError(path, f"{kind} {name!r} appears twice")
+            raise WorkflowTableError(path.format(i), f"{kind} {name!r} appears twice")
         seen.add(name)

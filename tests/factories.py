@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
 
 from workflow import services
 from workflow.models import Body, Event, Person, Recommendation, Report
@@ -24,6 +25,26 @@ BOARD = "City Executive Board"
 REPORT = "CCS/09"
 
 
+PEOPLE = {
+    CLERK: ("Clara Clerk", ["clerk"]),
+    EXECUTIVE: ("Evan Executive", ["executive"]),
+    OFFICER: ("Olive Officer", ["officer"]),
+    OTHER_OFFICER: ("Otto Officer", ["officer"]),
+    CHAIR: ("Charlotte Chair", ["chair"]),
+}
+
+
+def persona(email: str) -> Actor:
+    """One of the personas as an Actor, for tests of the pure core (no database)."""
+    return Actor(email, frozenset(PEOPLE[email][1]))
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """How many rows each table holds: what a refused change must leave alone."""
+    tables = SQLModel.metadata.sorted_tables
+    return {t.name: session.exec(select(func.count()).select_from(t)).one() for t in tables}
+
+
 @dataclass
 class World:
     session: Session
@@ -35,15 +56,8 @@ class World:
 
 def make_world(session: Session) -> World:
     """Add the personas, the panel, the board and one report, and commit them."""
-    people = {
-        CLERK: ("Clara Clerk", ["clerk"]),
-        EXECUTIVE: ("Evan Executive", ["executive"]),
-        OFFICER: ("Olive Officer", ["officer"]),
-        OTHER_OFFICER: ("Otto Officer", ["officer"]),
-        CHAIR: ("Charlotte Chair", ["chair"]),
-    }
     ids = {}
-    for email, (name, roles) in people.items():
+    for email, (name, roles) in PEOPLE.items():
         person = Person(name=name, email=email, roles=roles)
         session.add(person)
         session.flush()

@@ -35,8 +35,8 @@ class TransitionRefused(WorkflowError):
             code,
         )
         subject = f" {code}" if code else ""
-        then = f"from {state} you may: {', '.join(allowed)}" if allowed else f"{state} is final"
-        super().__init__(f"cannot {event}{subject}: {rule}; {then}")
+        then = f"you may: {', '.join(allowed)}" if allowed else "nothing more may be done"
+        super().__init__(f"cannot {event}{subject}: {rule}; from {state} {then}")
 
 
 class EditConflict(WorkflowError):

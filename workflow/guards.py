@@ -45,8 +45,13 @@ def has_changes(spec: EventSpec, subject: Subject, change: Change) -> str | None
 
 
 def has_known_outcome(spec: EventSpec, subject: Subject, change: Change) -> str | None:
+    """An outcome, when given, is one the event offers; only closing events offer any."""
     if change.outcome is None or change.outcome in spec.outcomes:
         return None
+    if not spec.outcomes:
+        return f"{spec.name} does not close it, so it takes no outcome"
+    if len(spec.outcomes) == 1:
+        return f"the outcome must be {spec.outcomes[0]}, not {change.outcome!r}"
     return f"the outcome must be one of {', '.join(spec.outcomes)}, not {change.outcome!r}"
 
 
@@ -64,13 +69,18 @@ NEEDS: dict[str, Guard] = {
 def actor_may(spec: EventSpec, subject: Subject, change: Change) -> str | None:
     """The actor holds one of the event's roles, or is the owner where the owner may."""
     actor = change.actor
-    if not spec.roles or actor.roles & set(spec.roles):
+    # "owner" names one person, never a role someone might hold.
+    if not spec.roles or actor.roles & (set(spec.roles) - {OWNER}):
         return None
-    if OWNER in spec.roles and subject.owner_email and actor.email == subject.owner_email:
+    if OWNER in spec.roles and _same_email(actor.email, subject.owner_email):
         return None
     who = " or ".join(_role_words(role, subject) for role in spec.roles)
     held = ", ".join(sorted(actor.roles)) or "no role"
     return f"only {who} may {spec.name}, and {actor.email} is {held}"
+
+
+def _same_email(email: str, other: str | None) -> bool:
+    return other is not None and email.strip().lower() == other.strip().lower()
 
 
 def _role_words(role: str, subject: Subject) -> str:
@@ -80,8 +90,12 @@ def _role_words(role: str, subject: Subject) -> str:
 
 
 def first_refusal(spec: EventSpec, subject: Subject, change: Change) -> str | None:
-    """Return the first rule the change breaks: roles first, then each need in order."""
-    for guard in (actor_may, *(NEEDS[need] for need in spec.needs)):
+    """Return the first rule the change breaks: roles first, then each need in order.
+
+    The outcome is checked for every event, needed or not, so that no event closes a
+    recommendation with an outcome it does not offer.
+    """
+    for guard in (actor_may, *(NEEDS[need] for need in spec.needs), has_known_outcome):
         rule = guard(spec, subject, change)
         if rule:
             return rule

@@ -53,6 +53,7 @@ class Lifecycle:
         """Fire `change.event` on `subject`; if refused, raise TransitionRefused, change nothing."""
         before = subject.state
         spec = self._spec(subject, change.event)
+        self._known_state(spec, subject)
         try:
             fired = self.machine.events[spec.name].trigger(subject, spec=spec, change=change)
         except MachineError:
@@ -66,6 +67,7 @@ class Lifecycle:
     def check(self, subject: Subject, change: Change) -> None:
         """Raise TransitionRefused if `change` would be refused, without firing it."""
         spec = self._spec(subject, change.event)
+        self._known_state(spec, subject)
         if subject.state not in spec.sources:
             raise self._refused(spec.name, subject, self._wrong_state(spec, subject.state))
         rule = first_refusal(spec, subject, change)
@@ -78,6 +80,12 @@ class Lifecycle:
             known = ", ".join(s.name for s in self.table.events)
             raise self._refused(event, subject, f"there is no event {event!r} (events: {known})")
         return spec
+
+    def _known_state(self, spec: EventSpec, subject: Subject) -> None:
+        # A row may hold a state that a council's edited table no longer has.
+        if subject.state not in self.table.states:
+            rule = f"it is {subject.state}, a state the workflow table does not have"
+            raise self._refused(spec.name, subject, rule)
 
     def _wrong_state(self, spec: EventSpec, state: str) -> str:
         if self.is_final(state):
