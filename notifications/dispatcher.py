@@ -1,0 +1,198 @@
+"""Sending what the outbox holds: claim a batch, send it over one connection, record each result.
+
+Each step has its own short transaction and none is open while a message is on the
+wire, so a slow mail server holds no lock (the database calls themselves are brief
+and run on the event loop's thread). A claim is a lease: if this process dies
+mid-batch, another dispatcher takes the rows once the lease has run out. Delivery
+is therefore at least once; the stored Message-ID lets a resent copy be recognised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from notifications import emails, outbox
+from notifications.notices import Kind, Message
+from notifications.transports import Connection, Transport, TransportError
+from workflow.db import new_session, transaction
+from workflow.models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+SENT, RETRIED, FAILED, RELEASED = "sent", "retried", "failed", "released"
+
+
+@dataclass
+class DispatchReport:
+    """What one drain did. `paused` means the transport refused to work at all (see `reason`)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0  # given back untried because sending paused
+    paused: bool = False
+    reason: str = ""
+
+    def add(self, outcome: str) -> None:
+        """Count one message's outcome: "sent", "retried", "failed" or "released"."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class Dispatcher:
+    """Send due outbox messages through `transport`, from `sender`, `batch_size` at a time."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        sender: str,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.transport, self.sender = transport, sender
+        self.batch_size, self.lease = batch_size, lease
+
+    async def drain(self, engine: Engine, now: datetime) -> DispatchReport:
+        """Send every message due by `now`, batch by batch, until none is left or sending pauses.
+
+        `now` is the clock for leases and backoff. One message's failure is recorded
+        against that message and never stops the others or raises from here.
+        """
+        report = DispatchReport()
+        while not report.paused and (rows := self._claim(engine, now)):
+            await self._send_batch(engine, deque(rows), now, report)
+        return report
+
+    def _claim(self, engine: Engine, now: datetime) -> list[OutboxRow]:
+        with new_session(engine) as session, transaction(session):
+            return outbox.claim_due(
+                session=session, now=now, lease=self.lease, limit=self.batch_size
+            )
+
+    async def _send_batch(
+        self, engine: Engine, pending: deque[OutboxRow], now: datetime, report: DispatchReport
+    ) -> None:
+        # The batch must end well inside the lease, or another dispatcher could take
+        # the same rows while this one is still sending them.
+        deadline = self.lease.total_seconds() * 0.8
+        try:
+            async with asyncio.timeout(deadline), self.transport.connect() as connection:
+                await self._send_each(engine, connection, pending, now, report)
+        except TransportError as error:  # the connection could not be opened
+            self._record_each(engine, pending, error, now, report)
+        except TimeoutError:
+            late = TransportError(f"the batch was not sent within {deadline:g}s")
+            self._record_each(engine, pending, late, now, report)
+        if pending:  # untried: they wait out a pause, or go at once over a new connection
+            released = self._release(engine, pending)
+            if report.paused:
+                report.released += released
+
+    async def _send_each(
+        self,
+        engine: Engine,
+        connection: Connection,
+        pending: deque[OutboxRow],
+        now: datetime,
+        report: DispatchReport,
+    ) -> None:
+        while pending:
+            error = await self._attempt(connection, pending[0], now)
+            self._record(engine, pending.popleft(), error, now, report)
+            if error is not None and not error.permanent:
+                return  # after a pause or a passing fault, this connection is not trusted
+
+    async def _attempt(
+        self, connection: Connection, row: OutboxRow, now: datetime
+    ) -> TransportError | None:
+        try:
+            email = self._email(row, now)
+        except ValueError as error:  # a poison row: it can never be sent as it is
+            return TransportError(f"cannot be sent as written: {error}", permanent=True)
+        try:
+            await connection.send(email)
+        except TransportError as error:
+            return error
+        except Exception as error:  # a fault in the transport must not stop the batch
+            log.exception("message %s: the transport failed unexpectedly", row.id)
+            return TransportError(f"{type(error).__name__}: {error}")
+        return None
+
+    def _email(self, row: OutboxRow, now: datetime) -> EmailMessage:
+        message = Message(
+            kind=Kind(row.kind),
+            to=row.recipient,
+            to_name=row.recipient_name,
+            subject=row.subject,
+            text=row.text_body,
+            html=row.html_body,
+            cc=tuple(row.cc),
+        )
+        return emails.build(message, sender=self.sender, message_id=row.message_id, now=now)
+
+    def _record_each(
+        self,
+        engine: Engine,
+        pending: deque[OutboxRow],
+        error: TransportError,
+        now: datetime,
+        report: DispatchReport,
+    ) -> None:
+        while pending and not report.paused:
+            self._record(engine, pending.popleft(), error, now, report)
+
+    def _release(self, engine: Engine, rows: deque[OutboxRow]) -> int:
+        try:
+            with new_session(engine) as session, transaction(session):
+                return outbox.release(session=session, rows=rows)
+        except SQLAlchemyError:  # the lease runs out and the rows are taken again
+            log.exception("could not give back %d claimed messages", len(rows))
+            return 0
+
+    def _record(
+        self,
+        engine: Engine,
+        row: OutboxRow,
+        error: TransportError | None,
+        now: datetime,
+        report: DispatchReport,
+    ) -> None:
+        """Record one result in its own transaction."""
+        if error is not None and error.pause and not report.paused:
+            report.paused, report.reason = True, error.message
+            log.error("sending is paused, messages wait in the outbox: %s", error.message)
+        try:
+            with new_session(engine) as session, transaction(session):
+                outcome = self._settle(session, row, error, now)
+        except SQLAlchemyError:  # the lease runs out and the row is taken again
+            log.exception("message %s: could not record the result", row.id)
+            return
+        report.add(outcome)
+
+    def _settle(
+        self,
+        session: Session,
+        row: OutboxRow,
+        error: TransportError | None,
+        now: datetime,
+    ) -> str:
+        if error is None:
+            outbox.mark_sent(session=session, row=row, now=now)
+            return SENT
+        if error.pause:
+            outbox.release(session=session, rows=[row])
+            return RELEASED
+        if error.permanent:
+            outbox.mark_failed(session=session, row=row, error=error.message, now=now)
+            return FAILED
+        when = outbox.schedule_retry(session=session, row=row, error=error.message, now=now)
+        return RETRIED if when else FAILED

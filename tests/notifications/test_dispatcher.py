@@ -1,0 +1,227 @@
+"""The dispatcher against a real SMTP server: sent once, retried, failed, paused, never twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from factories import CURRENT_TIME
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from notifications import outbox
+from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.transports import Connection, MemoryTransport, SmtpTransport, TransportError
+from workflow.db import make_engine, new_session, transaction
+from workflow.models import OutboxRow
+
+NOW = CURRENT_TIME
+LEASE = timedelta(minutes=5)
+Smtp = Callable[..., SmtpTransport]
+Drain = Callable[..., DispatchReport]
+Queue = Callable[..., list[int]]
+
+
+def stored(engine: Engine, ident: int) -> OutboxRow:
+    with new_session(engine) as session:
+        row = session.get(OutboxRow, ident)
+    assert row is not None
+    return row
+
+
+def statuses(engine: Engine) -> list[str]:
+    with new_session(engine) as session:
+        return [row.status for row in outbox.list_messages(session=session)]
+
+
+def test_it_sends_a_queued_message_once_with_its_stored_message_id(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, received: list[EmailMessage]
+) -> None:
+    [ident] = queue()
+    assert drain(smtp()).sent == 1
+    assert drain(smtp(), NOW + timedelta(hours=1)).sent == 0
+    row = stored(engine, ident)
+    assert (row.status, row.sent_at, row.attempts) == ("sent", NOW, 1)
+    assert [m["Message-ID"] for m in received] == [row.message_id]
+
+
+def test_a_4xx_reply_is_retried_with_growing_waits(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp
+) -> None:
+    [ident] = queue("temp@council.example")
+    assert drain(smtp()).retried == 1
+    assert stored(engine, ident).next_attempt_at == NOW + timedelta(minutes=5)
+    assert drain(smtp(), NOW + timedelta(minutes=4)).retried == 0
+    drain(smtp(), NOW + timedelta(minutes=5))
+    row = stored(engine, ident)
+    assert row.next_attempt_at == NOW + timedelta(minutes=15)
+    assert (row.status, row.attempts) == ("queued", 2)
+    assert "451" in (row.last_error or "")
+
+
+def test_a_4xx_reply_for_a_whole_day_fails_the_message(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp
+) -> None:
+    [ident] = queue("temp@council.example")
+    drain(smtp())
+    assert drain(smtp(), NOW + timedelta(days=1)).failed == 1
+    assert stored(engine, ident).status == "failed"
+
+
+def test_a_5xx_reply_fails_the_message_at_once(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp
+) -> None:
+    [ident] = queue("perm@council.example")
+    assert drain(smtp()).failed == 1
+    row = stored(engine, ident)
+    assert (row.status, row.attempts) == ("failed", 1)
+    assert "550" in (row.last_error or "")
+
+
+def test_one_refusal_does_not_hold_up_the_others(
+    queue: Queue, drain: Drain, smtp: Smtp, received: list[EmailMessage]
+) -> None:
+    queue("perm@council.example", "temp@council.example", "officer@council.example")
+    report = drain(smtp())
+    assert (report.sent, report.retried, report.failed) == (1, 1, 1)
+    assert [m["To"] for m in received] == ["Olive Officer <officer@council.example>"]
+
+
+def test_with_the_server_down_the_message_waits_then_goes_once(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp_later: tuple[Smtp, Callable[[], list[EmailMessage]]],
+) -> None:
+    transport, start_server = smtp_later
+    [ident] = queue()
+    assert drain(transport()).retried == 1
+    received = start_server()
+    assert drain(transport(), NOW + timedelta(minutes=5)).sent == 1
+    assert drain(transport(), NOW + timedelta(hours=1)).sent == 0
+    assert [m["Message-ID"] for m in received] == [stored(engine, ident).message_id]
+
+
+def test_a_refused_login_pauses_without_spending_attempts(
+    engine: Engine, queue: Queue, drain: Drain, strict_smtp: Smtp
+) -> None:
+    first, second = queue(), queue()
+    report = drain(strict_smtp(username="rectrack", password="wrong"))
+    assert report.paused and "535" in report.reason
+    assert (report.released, report.retried, report.failed) == (2, 0, 0)
+    for ident in first + second:
+        row = stored(engine, ident)
+        assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 0, NOW)
+
+
+def test_a_pause_stops_the_drain_after_one_batch(queue: Queue, drain: Drain) -> None:
+    queue(*["officer@council.example"] * 5)
+    memory = MemoryTransport(error=TransportError("535 no", pause=True))
+    report = drain(memory, batch_size=2)
+    assert (report.paused, report.released, memory.connections) == (True, 2, 1)
+
+
+def test_after_a_dropped_connection_the_rest_go_over_a_new_one(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, received: list[EmailMessage]
+) -> None:
+    queue("officer@council.example", "drop@council.example", "chair@council.example")
+    report = drain(smtp())
+    assert (report.sent, report.retried) == (2, 1)
+    assert statuses(engine) == ["sent", "queued", "sent"]
+    assert received[0]["X-Peer"] != received[1]["X-Peer"]
+
+
+def test_a_passing_fault_is_retried_and_the_rest_not_charged_an_attempt(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    first, second = queue(), queue()
+    report = drain(MemoryTransport(error=TransportError("421 busy")))
+    assert (report.retried, report.released) == (2, 0)
+    assert [stored(engine, i).attempts for i in first + second] == [1, 1]
+
+
+def test_a_crash_after_claiming_is_sent_once_the_lease_runs_out(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, received: list[EmailMessage]
+) -> None:
+    queue()
+    with new_session(engine) as session, transaction(session):
+        outbox.claim_due(session=session, now=NOW, lease=LEASE, limit=50)  # then "crash"
+    assert drain(smtp(), NOW + LEASE - timedelta(seconds=1)).sent == 0
+    assert drain(smtp(), NOW + LEASE).sent == 1
+    assert drain(smtp(), NOW + 3 * LEASE).sent == 0
+    assert len(received) == 1
+
+
+def test_two_dispatchers_at_once_never_send_a_message_twice(
+    engine: Engine, queue: Queue, smtp: Smtp, received: list[EmailMessage]
+) -> None:
+    idents = queue(*[f"officer{n}@council.example" for n in range(60)])
+
+    def dispatch(_: int) -> DispatchReport:
+        own = make_engine(engine.url.render_as_string(hide_password=False))
+        dispatcher = Dispatcher(smtp(), sender="rectrack@council.example", batch_size=4)
+        try:
+            return asyncio.run(dispatcher.drain(own, NOW))
+        finally:
+            own.dispose()
+
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(dispatch, range(2)))
+    assert sum(report.sent for report in reports) == 60
+    message_ids = [m["Message-ID"] for m in received]
+    assert len(message_ids) == len(set(message_ids)) == 60
+    assert {stored(engine, ident).attempts for ident in idents} == {1}
+
+
+def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
+    queue(*["officer@council.example"] * 7)
+    memory = MemoryTransport()
+    assert drain(memory, batch_size=3).sent == 7
+    assert memory.connections == 3
+
+
+def test_a_message_that_cannot_be_built_fails_and_the_rest_go(
+    engine: Engine, session: Session, queue: Queue, drain: Drain
+) -> None:
+    bad, good = queue(), queue()
+    poison = stored(engine, bad[0])
+    poison.subject = "Due\nBcc: everyone@example.com"
+    session.add(poison)
+    session.commit()
+    memory = MemoryTransport()
+    report = drain(memory)
+    assert (report.failed, report.sent) == (1, 1)
+    assert "line break" in (stored(engine, bad[0]).last_error or "")
+    assert stored(engine, good[0]).status == "sent"
+
+
+class FaultyTransport:
+    """A transport whose connection fails in a way no TransportError describes."""
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[Connection]:
+        yield self
+
+    async def send(self, email: EmailMessage) -> None:
+        raise RuntimeError("a bug in the transport")
+
+
+def test_an_unexpected_fault_is_retried_not_raised(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    [ident] = queue()
+    assert drain(FaultyTransport()).retried == 1
+    assert "RuntimeError: a bug in the transport" in (stored(engine, ident).last_error or "")
+
+
+def test_leases_and_backoff_follow_the_clock_given(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    later = datetime(2027, 6, 1, 12, tzinfo=NOW.tzinfo)
+    [ident] = queue(now=later)
+    drain(MemoryTransport(error=TransportError("421 busy")), later)
+    assert stored(engine, ident).next_attempt_at == later + timedelta(minutes=5)

@@ -1,0 +1,283 @@
+"""Building emails and delivering them: SMTP against a real server, files, console, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import ssl
+from collections.abc import Callable
+from dataclasses import replace
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from factories import CLERK, CURRENT_TIME
+
+from config.settings import Settings
+from notifications import emails
+from notifications.emails import BadHeader
+from notifications.notices import Message
+from notifications.transports import (
+    ConsoleTransport,
+    FileTransport,
+    MemoryTransport,
+    SmtpTransport,
+    Transport,
+    TransportError,
+    connect_error,
+    transport_from_settings,
+)
+
+SENDER = "rectrack@council.example"
+Smtp = Callable[..., SmtpTransport]
+MESSAGE_ID = "<20270201093000.1@council.example>"
+
+
+@pytest.fixture
+def build(make_message: Callable[..., Message]) -> Callable[..., EmailMessage]:
+    def build_email(
+        sender: str = SENDER, message_id: str = MESSAGE_ID, **fields: str
+    ) -> EmailMessage:
+        message = make_message(**fields)
+        return emails.build(message, sender=sender, message_id=message_id, now=CURRENT_TIME)
+
+    return build_email
+
+
+def send(transport: Transport, *messages: EmailMessage) -> None:
+    async def run() -> None:
+        async with transport.connect() as connection:
+            for message in messages:
+                await connection.send(message)
+
+    asyncio.run(run())
+
+
+def refusal(transport: Transport, *messages: EmailMessage) -> TransportError:
+    with pytest.raises(TransportError) as caught:
+        send(transport, *messages)
+    return caught.value
+
+
+def reparse(email: EmailMessage) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(email.as_bytes())
+
+
+# Building the email
+
+
+def test_it_is_plain_text_first_then_html(build: Callable[..., EmailMessage]) -> None:
+    email = reparse(build())
+    assert email.get_content_type() == "multipart/alternative"
+    parts = [part.get_content_type() for part in email.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    assert "due for monitoring" in email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_it_carries_the_stored_message_id_and_says_it_is_automatic(
+    build: Callable[..., EmailMessage],
+) -> None:
+    email = reparse(build())
+    assert email["Message-ID"] == MESSAGE_ID
+    assert email["Auto-Submitted"] == "auto-generated"
+    assert email["Date"] == "Mon, 01 Feb 2027 09:30:00 +0000"
+    assert email["From"] == SENDER
+
+
+def test_names_with_commas_and_quotes_survive_the_trip(build: Callable[..., EmailMessage]) -> None:
+    name = 'O\'Neil, Dr "Chair" Ünal'
+    email = reparse(build(to_name=name))
+    [address] = email["To"].addresses
+    assert (address.display_name, address.addr_spec) == (name, "officer@council.example")
+
+
+def test_the_copy_goes_in_cc(
+    make_message: Callable[..., Message],
+) -> None:
+    message = make_message(cc=(CLERK,))
+    email = emails.build(message, sender=SENDER, message_id=MESSAGE_ID, now=CURRENT_TIME)
+    assert reparse(email)["Cc"] == CLERK
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"subject": "Due\nBcc: everyone@example.com"},
+        {"subject": "Due\r"},
+        {"to_name": "Olive\r\nBcc: everyone@example.com"},
+        {"to": "officer@council.example\nBcc: x@example.com"},
+    ],
+)
+def test_a_line_break_in_a_header_is_refused(
+    build: Callable[..., EmailMessage], fields: dict[str, str]
+) -> None:
+    with pytest.raises(BadHeader, match="line break"):
+        build(**fields)
+
+
+def test_an_address_that_is_not_one_is_refused(build: Callable[..., EmailMessage]) -> None:
+    with pytest.raises(BadHeader, match="not an email address"):
+        build(to="")
+
+
+def test_a_new_message_id_is_in_the_senders_domain() -> None:
+    assert emails.new_message_id("rectrack@council.example").endswith("@council.example>")
+
+
+# SMTP, against a real server
+
+
+def test_smtp_delivers_over_one_connection(
+    smtp: Smtp, received: list[EmailMessage], build: Callable[..., EmailMessage]
+) -> None:
+    send(smtp(), build(), build(to="chair@council.example"))
+    assert [m["To"] for m in received] == [
+        "Olive Officer <officer@council.example>",
+        "Olive Officer <chair@council.example>",
+    ]
+    assert received[0]["X-Peer"] == received[1]["X-Peer"]
+
+
+def test_smtp_a_4xx_refusal_is_worth_retrying(
+    smtp: Smtp, build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(smtp(), build(to="temp@council.example"))
+    assert (error.permanent, error.pause) == (False, False)
+    assert "451" in error.message
+
+
+def test_smtp_a_5xx_refusal_is_permanent(smtp: Smtp, build: Callable[..., EmailMessage]) -> None:
+    error = refusal(smtp(), build(to="perm@council.example"))
+    assert (error.permanent, error.pause) == (True, False)
+    assert "550" in error.message
+
+
+def test_smtp_a_copy_refused_for_good_fails_the_message(
+    smtp: Smtp, make_message: Callable[..., Message]
+) -> None:
+    message = make_message(cc=("perm@council.example",))
+    email = emails.build(message, sender=SENDER, message_id=MESSAGE_ID, now=CURRENT_TIME)
+    error = refusal(smtp(), email)
+    assert error.permanent
+    assert "perm@council.example: 550" in error.message
+
+
+def test_smtp_a_refused_sender_pauses_sending(
+    smtp: Smtp, build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(smtp(), build(sender="blocked@council.example"))
+    assert error.pause
+
+
+def test_smtp_a_dropped_connection_is_worth_retrying(
+    smtp: Smtp, build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(smtp(), build(to="drop@council.example"))
+    assert (error.permanent, error.pause) == (False, False)
+
+
+def test_smtp_nothing_listening_is_worth_retrying(
+    smtp_later: tuple[Smtp, object], build: Callable[..., EmailMessage]
+) -> None:
+    idle, _ = smtp_later
+    error = refusal(idle(), build())
+    assert (error.permanent, error.pause) == (False, False)
+    assert "cannot reach the mail server" in error.message
+
+
+def test_smtp_a_refused_login_pauses_sending(
+    strict_smtp: Smtp, build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(strict_smtp(username="rectrack", password="wrong"), build())
+    assert error.pause
+    assert "535" in error.message
+
+
+def test_smtp_starttls_not_offered_pauses_rather_than_sending_in_clear(
+    smtp: Smtp, received: list[EmailMessage], build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(smtp(start_tls=True), build())
+    assert error.pause
+    assert received == []
+
+
+def test_smtp_implicit_tls_to_a_plain_server_pauses(
+    smtp: Smtp, build: Callable[..., EmailMessage]
+) -> None:
+    assert refusal(smtp(use_tls=True), build()).pause
+
+
+def test_a_certificate_failure_pauses() -> None:
+    assert connect_error(ssl.SSLCertVerificationError("self-signed certificate")).pause
+
+
+# Files, console and memory
+
+
+def test_files_are_written_as_eml_named_by_message_id(
+    tmp_path: Path, build: Callable[..., EmailMessage]
+) -> None:
+    send(FileTransport(tmp_path / "mail"), build())
+    [path] = (tmp_path / "mail").iterdir()
+    assert path.name == "20270201093000.1@council.example.eml"
+    email = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    assert [p.get_content_type() for p in email.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_message_sent_again_replaces_its_file(
+    tmp_path: Path, build: Callable[..., EmailMessage]
+) -> None:
+    send(FileTransport(tmp_path), build(subject="first"), build(subject="second"))
+    [path] = tmp_path.iterdir()
+    assert "Subject: second" in path.read_text()
+
+
+def test_an_unwritable_folder_pauses_sending(
+    tmp_path: Path, build: Callable[..., EmailMessage]
+) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    assert refusal(FileTransport(tmp_path / "taken"), build()).pause
+
+
+def test_the_console_shows_the_whole_message(build: Callable[..., EmailMessage]) -> None:
+    stream = io.StringIO()
+    send(ConsoleTransport(stream), build())
+    assert "Subject: Monitoring due: CCS/09/a" in stream.getvalue()
+
+
+def test_memory_keeps_each_message(build: Callable[..., EmailMessage]) -> None:
+    memory = MemoryTransport()
+    send(memory, build(), build())
+    assert (len(memory.outbox), memory.connections) == (2, 1)
+
+
+def test_memory_fails_as_told(build: Callable[..., EmailMessage]) -> None:
+    told = TransportError("451 later")
+    assert refusal(MemoryTransport(error=told), build()) is told
+
+
+# Choosing from the settings
+
+
+def test_the_default_transport_writes_files() -> None:
+    transport = transport_from_settings(Settings())
+    assert isinstance(transport, FileTransport)
+    assert transport.directory == Path("rectrack-mail")
+
+
+def test_the_smtp_transport_takes_its_tls_mode_from_the_settings() -> None:
+    settings = replace(Settings(), mail_transport="smtp", mail_smtp_port=465)
+    settings = replace(settings, mail_smtp_tls=True, mail_smtp_starttls=False)
+    transport = transport_from_settings(settings)
+    assert isinstance(transport, SmtpTransport)
+    assert (transport.port, transport.use_tls, transport.start_tls) == (465, True, False)
+    assert transport.local_hostname == "localhost.localdomain"
+
+
+def test_the_console_transport_prints_to_the_stream_given() -> None:
+    stream = io.StringIO()
+    transport = transport_from_settings(replace(Settings(), mail_transport="console"), stream)
+    assert isinstance(transport, ConsoleTransport)
+    assert transport.stream is stream
