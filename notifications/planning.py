@@ -1,0 +1,383 @@
+"""What is due at `now`: the pure planner of reminders, digests and overdue notices.
+
+Input is a `Snapshot` of plain records, the `Rules` and two instants; nothing here
+reads a clock, a file or the database.
+
+Time. A notice due on local day D goes out at D + `send_at` in `rules.tz` (08:00
+Europe/London: 07:00 UTC in summer, 08:00 UTC in winter), never a minute earlier.
+A send hour that a spring clock change skips is read in the offset before the change
+(01:30 becomes 02:30 summer time); one that the autumn change repeats is the first.
+
+Series. The notices of one kind about one thing for one person form a series: the
+lead times before a monitoring date or a response due date, the cadence of an
+overdue target. At each sweep only the latest notice of a series whose send time
+has come is current; the earlier ones are superseded (after a long outage the owner
+gets one reminder, not a backlog).
+
+Catch-up. A current notice is `due` while it is still worth sending: up to and
+including the day it warns about (a reminder on the monitoring day itself still
+counts: the meeting or deadline is later that day), or, for an overdue notice, up
+to the day the next one of its cadence comes (`overdue_every_days` later; the
+response-overdue notice has no next one but lapses all the same). Otherwise it
+has lapsed and is `missed`, but only if its send time fell after `since`, the
+previous sweep, so a lapsed notice is reported once. With `since` None (a first
+sweep) nothing is missed; superseded notices are never missed, only lapsed ones.
+
+`due` does not depend on `since`: it is every current notice, also those planned by
+earlier sweeps, so the outbox can tell which queued notice has lapsed, been closed
+or moved (it is no longer in the plan). Re-planning is free: a changed date gives a
+new due day and so a new key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from notifications.notices import Kind, Notice
+from workflow.clock import local_day
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from config.workflow_table import WorkflowTable
+
+OPEN_STATES = frozenset({"endorsed", "amended", "in_progress", "monitored"})
+AWAITING_RESPONSE = "proposed"
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RecItem:
+    """A recommendation as planning and rendering see it."""
+
+    id: int
+    code: str
+    text: str
+    state: str
+    report_reference: str
+    body_id: int  # the body that made it: its report's from body
+    body_name: str
+    owner: Contact | None
+    target_date: date | None = None
+    monitoring_date: date | None = None
+    original_target_date: date | None = None
+    rag: str | None = None
+    latest_update: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    id: int
+    body_id: int
+    body_name: str
+    starts_at: datetime  # aware
+    title: str
+    chair: Contact | None
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """A report awaiting its response, with the recommendations still awaiting one."""
+
+    id: int
+    reference: str
+    title: str
+    response_due_on: date
+    to_body_name: str
+    chair: Contact | None  # the chair of the body the report went to
+    proposed: tuple[RecItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows that can be due, as loaded for one sweep (see `window`)."""
+
+    recommendations: tuple[RecItem, ...] = ()
+    meetings: tuple[MeetingItem, ...] = ()
+    reports: tuple[ReportItem, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> tuple[dict[int, RecItem], dict[int, MeetingItem], dict[int, ReportItem]]:
+        proposed = (rec for report in self.reports for rec in report.proposed)
+        recs = {rec.id: rec for rec in (*proposed, *self.recommendations)}
+        return recs, {m.id: m for m in self.meetings}, {r.id: r for r in self.reports}
+
+    def recommendation(self, rec_id: int) -> RecItem:
+        """Return the loaded recommendation with this id; raise KeyError if it is not here."""
+        return self._by_id[0][rec_id]
+
+    def meeting(self, meeting_id: int) -> MeetingItem:
+        return self._by_id[1][meeting_id]
+
+    def report(self, report_id: int) -> ReportItem:
+        return self._by_id[2][report_id]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings planning needs, with the defaults of DESIGN.md."""
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
+    send_at: time = time(8, 0)
+    monitoring_lead_days: tuple[int, ...] = (14, 3)
+    digest_lead_days: int = 7
+    response_lead_days: tuple[int, ...] = (14,)
+    overdue_every_days: int = 7
+    clerk: str | None = None  # copied on target-overdue notices
+    open_states: frozenset[str] = OPEN_STATES
+    awaiting_response: str = AWAITING_RESPONSE
+
+    def __post_init__(self) -> None:
+        if not self.monitoring_lead_days or not self.response_lead_days:
+            raise ValueError("lead days must name at least one day")
+        if self.overdue_every_days < 1:
+            raise ValueError("overdue_every_days must be at least 1")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, table: WorkflowTable | None = None) -> Rules:
+        """Build the rules from the settings and, if given, the council's workflow table."""
+        return cls(
+            tz=settings.timezone,
+            send_at=settings.reminders_send_at,
+            monitoring_lead_days=settings.reminders_monitoring_lead_days,
+            digest_lead_days=settings.reminders_digest_lead_days,
+            response_lead_days=settings.reminders_response_lead_days,
+            overdue_every_days=settings.reminders_overdue_every_days,
+            clerk=settings.mail_clerk,
+            open_states=frozenset(table.open) if table else OPEN_STATES,
+            awaiting_response=table.initial if table else AWAITING_RESPONSE,
+        )
+
+    def send_time(self, day: date) -> datetime:
+        """Return the instant (UTC) at which the notices due on local `day` go out."""
+        return datetime.combine(day, self.send_at, tzinfo=self.tz).astimezone(UTC)
+
+    def last_send_day(self, at: datetime) -> date:
+        """Return the latest local day whose send time has come by `at`."""
+        today = local_day(at, self.tz)
+        return today if self.send_time(today) <= at else today - ONE_DAY
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Local days from `first` to `last`, both included; empty when first > last."""
+
+    first: date
+    last: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def instants(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """Return [start, end) in UTC: from the first day's midnight to the one after last."""
+        start = datetime.combine(self.first, time(0), tzinfo=tz).astimezone(UTC)
+        return start, datetime.combine(self.last + ONE_DAY, time(0), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The rows a sweep must load; `plan` gives the same answer for any superset of them.
+
+    - recommendations in an open state whose monitoring date is in `monitoring_dates`,
+      or whose target date is on or before `targets_until`;
+    - meetings whose local day is in `meeting_days`, with every open recommendation
+      of the meeting's body whose monitoring date is on or before that day;
+    - reports whose response is due in `response_due_dates` and that still have a
+      recommendation awaiting a response, with those recommendations.
+    """
+
+    monitoring_dates: DayRange
+    meeting_days: DayRange
+    response_due_dates: DayRange
+    targets_until: date
+
+
+@dataclass(frozen=True)
+class Plan:
+    due: list[Notice]  # to send now (some late)
+    missed: list[Notice]  # lapsed since the previous sweep: to record, not to send
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    """The days that matter at one sweep."""
+
+    rules: Rules
+    today: date  # the local day at `now`
+    come: date  # the latest day whose notices are out by `now`
+    since: datetime | None
+    since_come: date | None  # the latest day whose notices were out by `since`
+
+    @classmethod
+    def at(cls, rules: Rules, now: datetime, since: datetime | None) -> _Sweep:
+        if now.tzinfo is None or (since is not None and since.tzinfo is None):
+            raise ValueError("planning needs timezone-aware instants")
+        since_come = rules.last_send_day(since) if since is not None else None
+        return cls(rules, local_day(now, rules.tz), rules.last_send_day(now), since, since_come)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """The current notice of a series and the last local day it is worth sending."""
+
+    notice: Notice
+    until: date
+
+
+def window(rules: Rules, now: datetime, since: datetime | None) -> Window:
+    """Return the date ranges of the rows that can be due or missed at `now`."""
+    sweep = _Sweep.at(rules, now, since)
+    today, come, every = sweep.today, sweep.come, rules.overdue_every_days
+    after = sweep.since_come + ONE_DAY if sweep.since_come is not None else today
+    return Window(
+        monitoring_dates=DayRange(
+            min(today, after + _days(min(rules.monitoring_lead_days))),
+            come + _days(max(rules.monitoring_lead_days)),
+        ),
+        meeting_days=DayRange(
+            min(today, after + _days(rules.digest_lead_days)), come + _days(rules.digest_lead_days)
+        ),
+        response_due_dates=DayRange(
+            min(today - _days(every + 1), after - ONE_DAY),
+            come + _days(max(rules.response_lead_days)),
+        ),
+        targets_until=come - ONE_DAY,
+    )
+
+
+def plan(snapshot: Snapshot, rules: Rules, now: datetime, since: datetime | None) -> Plan:
+    """Return what is due at `now` and what lapsed unsent since `since` (see the module)."""
+    sweep = _Sweep.at(rules, now, since)
+    candidates = [
+        *_monitoring_reminders(snapshot, sweep),
+        *_chair_digests(snapshot, sweep),
+        *_response_notices(snapshot, sweep),
+        *_target_overdue_notices(snapshot, sweep),
+    ]
+    due = {c.notice.key: c.notice for c in candidates if sweep.today <= c.until}
+    missed = {c.notice.key: c.notice for c in candidates if _missed(c, sweep)}
+    return Plan(due=_in_order(due.values()), missed=_in_order(missed.values()))
+
+
+def group(notices: Iterable[Notice]) -> list[list[Notice]]:
+    """Split notices into one list per (kind, recipient): one message each, in order."""
+    groups: dict[tuple[Kind, str], list[Notice]] = {}
+    for notice in notices:
+        groups.setdefault((notice.kind, notice.recipient), []).append(notice)
+    return list(groups.values())
+
+
+def _missed(candidate: _Candidate, sweep: _Sweep) -> bool:
+    lapsed = candidate.until < sweep.today
+    return lapsed and sweep.since is not None and candidate.notice.send_at > sweep.since
+
+
+def _in_order(notices: Iterable[Notice]) -> list[Notice]:
+    return sorted(notices, key=lambda n: (n.send_at, n.kind.value, n.recipient, n.item))
+
+
+def _days(count: int) -> timedelta:
+    return timedelta(days=count)
+
+
+def _latest_come(days: Iterable[date], come: date) -> date | None:
+    """Return the latest of `days` whose notices are out, the current one of a series."""
+    return max((day for day in days if day <= come), default=None)
+
+
+def _notice(
+    kind: Kind,
+    item: str,
+    to: Contact,
+    day: date,
+    sweep: _Sweep,
+    about: date | None,
+    ids: tuple[int, ...],
+    cc: tuple[str, ...] = (),
+) -> Notice:
+    return Notice(kind, item, to.email, to.name, day, sweep.rules.send_time(day), about, cc, ids)
+
+
+def _is_open(rec: RecItem, rules: Rules) -> bool:
+    return rec.state in rules.open_states
+
+
+def _monitoring_reminders(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    leads = sweep.rules.monitoring_lead_days
+    for rec in snapshot.recommendations:
+        if not _is_open(rec, sweep.rules) or rec.owner is None or rec.monitoring_date is None:
+            continue
+        monitoring = rec.monitoring_date
+        day = _latest_come((monitoring - _days(lead) for lead in leads), sweep.come)
+        if day is not None:
+            notice = _notice(
+                Kind.MONITORING_REMINDER,
+                f"rec:{rec.id}",
+                rec.owner,
+                day,
+                sweep,
+                monitoring,
+                (rec.id,),
+            )
+            yield _Candidate(notice, until=monitoring)
+
+
+def _chair_digests(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    monitored: dict[int, list[tuple[date, str, int]]] = {}
+    for rec in snapshot.recommendations:
+        if _is_open(rec, sweep.rules) and rec.monitoring_date is not None:
+            monitored.setdefault(rec.body_id, []).append((rec.monitoring_date, rec.code, rec.id))
+    for meeting in snapshot.meetings:
+        meeting_day = local_day(meeting.starts_at, sweep.rules.tz)
+        day = meeting_day - _days(sweep.rules.digest_lead_days)
+        if meeting.chair is None or day > sweep.come:
+            continue
+        due = sorted(rec for rec in monitored.get(meeting.body_id, []) if rec[0] <= meeting_day)
+        if due:
+            ids = tuple(rec_id for _, _, rec_id in due)
+            item = f"meeting:{meeting.id}"
+            notice = _notice(Kind.CHAIR_DIGEST, item, meeting.chair, day, sweep, meeting_day, ids)
+            yield _Candidate(notice, until=meeting_day)
+
+
+def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    leads, every = sweep.rules.response_lead_days, sweep.rules.overdue_every_days
+    for report in snapshot.reports:
+        ids = tuple(r.id for r in report.proposed if r.state == sweep.rules.awaiting_response)
+        if report.chair is None or not ids:
+            continue
+        due_on, item, chair = report.response_due_on, f"report:{report.id}", report.chair
+        day = _latest_come((due_on - _days(lead) for lead in leads), sweep.come)
+        if day is not None:
+            notice = _notice(Kind.RESPONSE_DUE, item, chair, day, sweep, due_on, ids)
+            yield _Candidate(notice, until=due_on)
+        late = due_on + ONE_DAY
+        if late <= sweep.come:
+            notice = _notice(Kind.RESPONSE_OVERDUE, item, chair, late, sweep, None, ids)
+            yield _Candidate(notice, until=late + _days(every))
+
+
+def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    every, clerk = sweep.rules.overdue_every_days, sweep.rules.clerk
+    for rec in snapshot.recommendations:
+        if not _is_open(rec, sweep.rules) or rec.owner is None or rec.target_date is None:
+            continue
+        first = rec.target_date + ONE_DAY
+        if first > sweep.come:
+            continue
+        day = first + _days((sweep.come - first).days // every * every)
+        cc = (clerk,) if clerk and clerk != rec.owner.email else ()
+        notice = _notice(
+            Kind.TARGET_OVERDUE, f"rec:{rec.id}", rec.owner, day, sweep, None, (rec.id,), cc
+        )
+        yield _Candidate(notice, until=day + _days(every))

@@ -1,0 +1,205 @@
+"""Render a group of notices into one email from the templates of its kind.
+
+Each kind has a triple under `notifications/templates/`: `<kind>-subject.txt`,
+`<kind>-body.txt` and `<kind>-body.html`. A council's own directory
+(`[templates] directory`) is searched first, so a file there replaces the one
+shipped with rectrack of the same name. HTML is autoescaped and text is not; a
+variable a template names but the context lacks is an error, not an empty string.
+
+Templates receive plain values only (no database rows): see `build_context`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+
+from notifications.notices import Kind, Message, Notice
+from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+
+SUBJECT_MAX = 150
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_LINE_BREAKS = frozenset({"Cc", "Zl", "Zp"})  # control characters and line separators
+
+
+def long_date(value: date) -> str:
+    """Return a day as people write it: "Tuesday 20 April 2027" (a datetime: its own day)."""
+    return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def clock(value: datetime) -> str:
+    """Return the time of day of an instant as shown: "18:00" (in its own timezone)."""
+    return value.strftime("%H:%M")
+
+
+def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
+    """Collapse all whitespace (newlines included) to single spaces; cap the length."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def header_safe(value: str, what: str) -> str:
+    """Return `value`, or raise ValueError if it could break a mail header (a line break)."""
+    if any(unicodedata.category(char) in _LINE_BREAKS for char in value):
+        raise ValueError(f"{what} {value!r} cannot go in a mail header")
+    return value
+
+
+def _address(value: str) -> str:
+    if not value or any(char.isspace() for char in value):
+        raise ValueError(f"address {value!r} cannot go in a mail header")
+    return header_safe(value, "address")
+
+
+class Renderer:
+    """One Jinja environment: a council's templates first, then rectrack's own."""
+
+    def __init__(self, templates_directory: Path | None = None) -> None:
+        # Found from this module, not the package: under an editable install the tests'
+        # folder of the same name can stand in for the `notifications` package itself.
+        loaders: list[BaseLoader] = [PackageLoader(__name__, "templates")]
+        if templates_directory is not None:
+            loaders.insert(0, FileSystemLoader(templates_directory))
+        self.environment = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            undefined=StrictUndefined,
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.environment.filters.update(long_date=long_date, clock=clock)
+
+    def render_template(self, name: str, context: dict[str, Any]) -> str:
+        """Render one template by name (the council's copy if it has one)."""
+        return self.environment.get_template(name).render(context)
+
+    def render(self, notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> Message:
+        """Render one group (one kind, one recipient) into one message.
+
+        Raises ValueError if the notices are not one group or an address or name
+        could break a header, and jinja2's UndefinedError if a template names a
+        variable the context lacks.
+        """
+        first = _one_group(notices)
+        to, to_name = _address(first.recipient), header_safe(first.recipient_name, "name")
+        cc = tuple(dict.fromkeys(_address(address) for n in notices for address in n.cc))
+        context = build_context(notices, snapshot, rules)
+        kind = first.kind.value
+        return Message(
+            kind=first.kind,
+            to=to,
+            to_name=to_name,
+            subject=one_line(self.render_template(f"{kind}-subject.txt", context)),
+            text=self.render_template(f"{kind}-body.txt", context),
+            html=self.render_template(f"{kind}-body.html", context),
+            cc=cc,
+        )
+
+
+def _one_group(notices: Sequence[Notice]) -> Notice:
+    if not notices:
+        raise ValueError("there is nothing to render: no notices")
+    first = notices[0]
+    if any((n.kind, n.recipient) != (first.kind, first.recipient) for n in notices):
+        raise ValueError("one message is for one kind of notice and one recipient")
+    return first
+
+
+def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> dict[str, Any]:
+    """Return the template variables for one group of notices.
+
+    `notices`: one entry per notice, with its `due_day`, the date it warns `about`
+    (or None), its `meeting` (digests) or `report` (responses), else None, and its
+    `recommendations`. `recommendations`: those of all the notices, each once,
+    ordered by monitoring, then target date, then code; `count` is how many.
+    """
+    first = notices[0]
+    entries = [_notice_entry(notice, snapshot, rules) for notice in notices]
+    recs = {rec["id"]: rec for entry in entries for rec in entry["recommendations"]}
+    ordered = sorted(recs.values(), key=_rec_order)
+    return {
+        "kind": first.kind.value,
+        "recipient": {"name": first.recipient_name, "email": first.recipient},
+        "notices": entries,
+        "recommendations": ordered,
+        "count": len(ordered),
+    }
+
+
+def _notice_entry(notice: Notice, snapshot: Snapshot, rules: Rules) -> dict[str, Any]:
+    item_id = int(notice.item.rpartition(":")[2])
+    is_digest = notice.kind is Kind.CHAIR_DIGEST
+    is_response = notice.kind in (Kind.RESPONSE_DUE, Kind.RESPONSE_OVERDUE)
+    return {
+        "due_day": notice.due_day,
+        "about": notice.about,
+        "meeting": _meeting(snapshot.meeting(item_id), rules) if is_digest else None,
+        "report": _report(snapshot.report(item_id)) if is_response else None,
+        "recommendations": [
+            _recommendation(snapshot.recommendation(rec_id)) for rec_id in notice.recommendation_ids
+        ],
+    }
+
+
+def _contact(person: Contact | None) -> dict[str, str] | None:
+    return {"name": person.name, "email": person.email} if person else None
+
+
+def _meeting(meeting: MeetingItem, rules: Rules) -> dict[str, Any]:
+    return {
+        "body": meeting.body_name,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.astimezone(rules.tz),
+        "chair": _contact(meeting.chair),
+    }
+
+
+def _report(report: ReportItem) -> dict[str, Any]:
+    return {
+        "reference": report.reference,
+        "title": report.title,
+        "response_due_on": report.response_due_on,
+        "to_body": report.to_body_name,
+        "chair": _contact(report.chair),
+    }
+
+
+def _recommendation(rec: RecItem) -> dict[str, Any]:
+    moved = rec.original_target_date not in (None, rec.target_date)
+    return {
+        "id": rec.id,
+        "code": rec.code,
+        "text": rec.text,
+        "report": rec.report_reference,
+        "body": rec.body_name,
+        "owner": _contact(rec.owner),
+        "state": rec.state.replace("_", " "),
+        "target_date": rec.target_date,
+        "original_target_date": rec.original_target_date if moved else None,
+        "monitoring_date": rec.monitoring_date,
+        "rag": rec.rag,
+        "latest_update": rec.latest_update,
+    }
+
+
+def _rec_order(rec: dict[str, Any]) -> tuple[date, date, str]:
+    return (rec["monitoring_date"] or date.max, rec["target_date"] or date.max, rec["code"])

@@ -1,0 +1,209 @@
+"""Rendering: every template with strict undefined, HTML escaped, text plain, headers safe."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT
+from jinja2 import UndefinedError
+
+from notifications.notices import Kind, Notice
+from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+from notifications.rendering import SUBJECT_MAX, Renderer, build_context
+
+RULES = Rules(clerk=CLERK)
+NASTY = "<script>alert('x')</script> & \"quoted\""
+MEETING_AT = datetime(2027, 4, 20, 17, 0, tzinfo=UTC)  # 18:00 in London (summer time)
+
+
+def recommendation(rec_id: int = 1, **fields: object) -> RecItem:
+    values: dict[str, object] = {
+        "code": f"{REPORT}/{rec_id}",
+        "text": "Publish the customer contact figures every quarter.",
+        "state": "in_progress",
+        "report_reference": REPORT,
+        "body_id": 1,
+        "body_name": PANEL,
+        "owner": Contact(OFFICER, "Olive Officer"),
+        "target_date": date(2027, 3, 1),
+        "original_target_date": date(2027, 1, 29),
+        "monitoring_date": date(2027, 4, 20),
+        "rag": "amber",
+        "latest_update": "The first quarter's figures are out.",
+    }
+    return RecItem(rec_id, **(values | fields))  # type: ignore[arg-type]
+
+
+def snapshot_of(rec: RecItem, meeting_title: str = "Quarterly monitoring") -> Snapshot:
+    chair = Contact(CHAIR, "Charlotte Chair")
+    meeting = MeetingItem(7, 1, PANEL, MEETING_AT, meeting_title, chair)
+    proposed = replace(rec, id=2, code=f"{REPORT}/2", state="proposed")
+    report = ReportItem(4, REPORT, "Customer Contact Strategy", date(2027, 3, 4), BOARD, chair)
+    return Snapshot((rec,), (meeting,), (replace(report, proposed=(proposed,)),))
+
+
+def notice(kind: Kind, recipient: str = OFFICER, name: str = "Olive Officer") -> Notice:
+    item, ids, about = {
+        Kind.MONITORING_REMINDER: ("rec:1", (1,), date(2027, 4, 20)),
+        Kind.TARGET_OVERDUE: ("rec:1", (1,), None),
+        Kind.CHAIR_DIGEST: ("meeting:7", (1,), date(2027, 4, 20)),
+        Kind.RESPONSE_DUE: ("report:4", (2,), date(2027, 3, 4)),
+        Kind.RESPONSE_OVERDUE: ("report:4", (2,), None),
+    }[kind]
+    send_at = datetime(2027, 4, 6, 7, tzinfo=UTC)
+    cc = (CLERK,) if kind is Kind.TARGET_OVERDUE else ()
+    return Notice(kind, item, recipient, name, date(2027, 4, 6), send_at, about, cc, ids)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("part", ["subject.txt", "body.txt", "body.html"])
+def test_every_template_renders_from_a_fixture_context(
+    renderer: Renderer, kind: Kind, part: str
+) -> None:
+    context = build_context([notice(kind)], snapshot_of(recommendation()), RULES)
+    rendered = renderer.render_template(f"{kind.value}-{part}", context)
+    assert rendered.strip() and (part == "subject.txt" or f"{REPORT}/" in rendered)
+
+
+def test_a_variable_the_context_lacks_is_an_error(renderer: Renderer) -> None:
+    context = build_context(
+        [notice(Kind.MONITORING_REMINDER)], snapshot_of(recommendation()), RULES
+    )
+    del context["recipient"]
+    with pytest.raises(UndefinedError):
+        renderer.render_template("monitoring-reminder-body.txt", context)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_the_message_lists_each_recommendation_with_its_details(
+    renderer: Renderer, kind: Kind
+) -> None:
+    awaiting = kind in (Kind.RESPONSE_DUE, Kind.RESPONSE_OVERDUE)
+    message = renderer.render([notice(kind)], snapshot_of(recommendation()), RULES)
+    code, state = (f"{REPORT}/2", "proposed") if awaiting else (f"{REPORT}/1", "in progress")
+    for body in (message.text, message.html):
+        assert code in body and "Publish the customer contact figures" in body
+        assert "Olive Officer" in body and state in body
+        assert "Tuesday 20 April 2027" in body and "Monday 1 March 2027" in body
+        assert "Friday 29 January 2027" in body and "The first quarter" in body
+
+
+def test_the_digest_says_when_the_meeting_is_in_local_time(renderer: Renderer) -> None:
+    message = renderer.render([notice(Kind.CHAIR_DIGEST)], snapshot_of(recommendation()), RULES)
+    assert message.subject == (
+        f"Digest for {PANEL} on Tuesday 20 April 2027: 1 recommendation due for review"
+    )
+    assert "Tuesday 20 April 2027 at 18:00" in " ".join(message.text.split())
+
+
+def test_a_meeting_without_a_title_reads_well(renderer: Renderer) -> None:
+    snapshot = snapshot_of(recommendation(), meeting_title="")
+    message = renderer.render([notice(Kind.CHAIR_DIGEST)], snapshot, RULES)
+    assert "18:00. 1 recommendation is due" in " ".join(message.text.split())
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_the_html_escapes_everything_users_wrote(renderer: Renderer, kind: Kind) -> None:
+    rec = recommendation(
+        code=NASTY, text=NASTY, body_name=NASTY, latest_update=NASTY, owner=Contact(OFFICER, NASTY)
+    )
+    html = renderer.render([notice(kind, name=NASTY)], snapshot_of(rec, NASTY), RULES).html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&amp;" in html and "&#34;quoted&#34;" in html and "&#39;x&#39;" in html
+    assert NASTY in "".join(ElementTree.fromstring(html).itertext())  # well formed, once escaped
+
+
+def test_the_text_body_is_not_escaped(renderer: Renderer) -> None:
+    rec = recommendation(text=NASTY)
+    text = renderer.render([notice(Kind.MONITORING_REMINDER)], snapshot_of(rec), RULES).text
+    assert NASTY in text
+    assert "&amp;" not in text and "&lt;" not in text and "&#" not in text
+
+
+def test_the_text_body_is_wrapped_for_a_mail_client(renderer: Renderer) -> None:
+    rec = recommendation(text="The council should publish its figures. " * 12)
+    text = renderer.render([notice(Kind.MONITORING_REMINDER)], snapshot_of(rec), RULES).text
+    assert max(len(line) for line in text.splitlines()) <= 78
+
+
+def test_a_subject_with_a_line_break_becomes_one_line(renderer: Renderer) -> None:
+    rec = recommendation(code="CCS/09/a\r\nBcc: everyone@example.org")
+    message = renderer.render([notice(Kind.TARGET_OVERDUE)], snapshot_of(rec), RULES)
+    assert message.subject == "Target date passed: CCS/09/a Bcc: everyone@example.org"
+
+
+def test_a_long_subject_is_cut_short(renderer: Renderer) -> None:
+    rec = recommendation(code="CCS/" + "9" * 300)
+    subject = renderer.render([notice(Kind.TARGET_OVERDUE)], snapshot_of(rec), RULES).subject
+    assert len(subject) == SUBJECT_MAX and subject.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("recipient", "name"),
+    [
+        (OFFICER, "Olive\r\nBcc: everyone@example.org"),
+        (OFFICER, "Olive\x00Officer"),
+        ("officer@council.example\nBcc: everyone@example.org", "Olive Officer"),
+        (OFFICER, "Olive\u2028Officer"),
+    ],
+)
+def test_a_name_or_address_that_could_break_a_header_is_refused(
+    renderer: Renderer, recipient: str, name: str
+) -> None:
+    with pytest.raises(ValueError, match="cannot go in a mail header"):
+        renderer.render(
+            [notice(Kind.MONITORING_REMINDER, recipient, name)],
+            snapshot_of(recommendation()),
+            RULES,
+        )
+
+
+def test_a_copy_address_that_could_break_a_header_is_refused(renderer: Renderer) -> None:
+    bad = replace(notice(Kind.TARGET_OVERDUE), cc=("clerk@council.example\r\nX: y",))
+    with pytest.raises(ValueError, match="cannot go in a mail header"):
+        renderer.render([bad], snapshot_of(recommendation()), RULES)
+
+
+def test_one_message_holds_one_kind_for_one_recipient(renderer: Renderer) -> None:
+    mixed = [notice(Kind.MONITORING_REMINDER), notice(Kind.MONITORING_REMINDER, EXECUTIVE)]
+    with pytest.raises(ValueError, match="one kind of notice and one recipient"):
+        renderer.render(mixed, snapshot_of(recommendation()), RULES)
+
+
+def test_a_group_of_notices_makes_one_message_listing_each(renderer: Renderer) -> None:
+    first, second = recommendation(1), recommendation(3, code=f"{REPORT}/c")
+    snapshot = replace(snapshot_of(first), recommendations=(first, second))
+    notices = [
+        notice(Kind.MONITORING_REMINDER),
+        replace(notice(Kind.MONITORING_REMINDER), item="rec:3", recommendation_ids=(3,)),
+    ]
+    message = renderer.render(notices, snapshot, RULES)
+    assert (
+        message.subject
+        == "Monitoring reminder: 2 recommendations, the first on Tuesday 20 April 2027"
+    )
+    assert message.text.count(f"* {REPORT}/") == 2
+    assert (message.to, message.to_name, message.cc) == (OFFICER, "Olive Officer", ())
+
+
+def test_the_overdue_notice_copies_the_clerk(renderer: Renderer) -> None:
+    message = renderer.render([notice(Kind.TARGET_OVERDUE)], snapshot_of(recommendation()), RULES)
+    assert message.cc == (CLERK,)
+
+
+def test_a_councils_own_template_wins(tmp_path: Path) -> None:
+    (tmp_path / "monitoring-reminder-subject.txt").write_text("Council reminder: {{ count }}")
+    message = Renderer(tmp_path).render(
+        [notice(Kind.MONITORING_REMINDER)], snapshot_of(recommendation()), RULES
+    )
+    assert message.subject == "Council reminder: 1"
+    assert "The scrutiny panel will monitor" in message.text
