@@ -94,10 +94,10 @@ def detail(
     view = summary(rec, report, emails, responses[-1] if responses else None)
     view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
     view["responses"] = [response_view(row, emails) for row in responses]
-    view["updates"] = [_update(row, emails) for row in related["updates"]]
-    view["amendments"] = [_amendment(row, emails, bodies) for row in related["amendments"]]
-    view["milestones"] = [_milestone(row) for row in related["milestones"]]
-    view["indicators"] = [_indicator(row) for row in related["indicators"]]
+    view["updates"] = [update_view(row, emails) for row in related["updates"]]
+    view["amendments"] = [amendment_view(row, emails, bodies) for row in related["amendments"]]
+    view["milestones"] = [milestone_view(row) for row in related["milestones"]]
+    view["indicators"] = [indicator_view(row) for row in related["indicators"]]
     view["history"] = [history_line(row, emails) for row in related["history"]]
     return view
 
@@ -107,7 +107,7 @@ def _rebased(amendment: Amendment) -> bool:
     return bool(old_new and old_new[0] is not None)
 
 
-def _update(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any]:
+def update_view(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any]:
     return {
         "note": row.note,
         "rag": row.rag,
@@ -116,7 +116,7 @@ def _update(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any]:
     }
 
 
-def _amendment(
+def amendment_view(
     row: Amendment, emails: Mapping[int, str], bodies: Mapping[int, str]
 ) -> dict[str, Any]:
     return {
@@ -129,11 +129,11 @@ def _amendment(
     }
 
 
-def _milestone(row: Milestone) -> dict[str, Any]:
+def milestone_view(row: Milestone) -> dict[str, Any]:
     return {"title": row.title, "due_on": iso(row.due_on), "done_on": iso(row.done_on)}
 
 
-def _indicator(row: Indicator) -> dict[str, Any]:
+def indicator_view(row: Indicator) -> dict[str, Any]:
     return {
         "kind": row.kind,
         "name": row.name,

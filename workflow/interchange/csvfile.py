@@ -1,0 +1,141 @@
+"""A CSV of recommendations, the columns a council's tracker has, in and out.
+
+Rows are numbered as a spreadsheet numbers them: the header is row 1. Reports and
+people must already be in the database; each row is checked as a recommendation of
+the JSON document would be, and the import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from sqlmodel import Session, select
+
+from config.periods import Period
+from config.workflow_table import WorkflowTable
+from workflow import store
+from workflow.errors import InterchangeError
+from workflow.interchange.bulk import Progress
+from workflow.interchange.load import read_known, write
+from workflow.interchange.recommendations import recommendation
+from workflow.interchange.records import ImportSummary, Validated
+from workflow.interchange.scope import Scope
+from workflow.models import Recommendation, Report
+from workflow.records import Actor
+
+REQUIRED = ("report", "reference", "text", "owner", "target_date", "monitoring_date", "state")
+OPTIONAL = ("code", "priority", "lead_member")
+COLUMNS = (
+    *("report", "reference", "code", "text", "priority", "owner", "lead_member", "state"),
+    *("target_date", "monitoring_date"),
+)
+_BLANK_IS_NONE = frozenset(
+    {"code", "priority", "owner", "lead_member", "target_date", "monitoring_date"}
+)
+
+
+def import_csv(
+    session: Session,
+    stream: TextIO,
+    *,
+    table: WorkflowTable,
+    period: Period,
+    actor: Actor | None,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate every row, then write all of them or (on any refusal) none.
+
+    Raises InterchangeError naming the row (`row 4 (CCS/09/b).owner: ...`).
+    """
+    scope = Scope(table, read_known(session))
+    recs = tuple(
+        recommendation(record, f"row {number} ({_code(record)})", scope)
+        for number, record in _records(stream)
+    )
+    validated = Validated((), (), (), (), recs)
+    write(session, validated, actor=actor, now=now, dry_run=dry_run, progress=progress)
+    return ImportSummary.of(validated)
+
+
+def _records(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (row number, record) for each row that is not blank."""
+    rows = _rows(stream)
+    header = _header(next(rows, (1, []))[1])
+    for number, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            reason = f"has {len(cells)} cells, but the header names {len(header)} columns"
+            raise InterchangeError(f"row {number}", reason)
+        yield number, {key: _value(key, cell) for key, cell in zip(header, cells, strict=True)}
+
+
+def _rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(stream), start=1):
+            yield number, cells
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise InterchangeError(f"row {number + 1}", f"cannot be read: {error}") from None
+
+
+def _header(cells: Sequence[str]) -> list[str]:
+    header = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in cells]
+    for i, name in enumerate(header):
+        if name not in REQUIRED and name not in OPTIONAL:
+            known = ", ".join(REQUIRED + OPTIONAL)
+            raise InterchangeError("row 1", f"unknown column {cells[i]!r} (columns: {known})")
+        if name in header[:i]:
+            raise InterchangeError("row 1", f"column {name!r} appears twice")
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InterchangeError("row 1", f"missing column {', '.join(map(repr, missing))}")
+    return header
+
+
+def _value(key: str, cell: str) -> str | None:
+    return None if key in _BLANK_IS_NONE and not cell.strip() else cell
+
+
+def _code(record: dict[str, Any]) -> str:
+    return record.get("code") or f"{record['report']}/{record['reference']}"
+
+
+def export_csv(session: Session, stream: TextIO) -> None:
+    """Write every recommendation as a row of the columns `import_csv` reads."""
+    emails = store.emails_by_id(session=session)
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    recs, reports = Recommendation.__table__, Report.__table__  # type: ignore[attr-defined]
+    query = (
+        select(recs, reports.c.reference.label("report_reference"))
+        .join(reports, reports.c.id == recs.c.report_id)
+        .order_by(recs.c.id)
+    )
+    for row in session.connection().execute(query):
+        writer.writerow(_cells(row, row.report_reference, emails))
+
+
+def _cells(rec: Any, report: str, emails: dict[int, str]) -> list[str]:
+    """One row's cells; `rec` is a plain row with the model's attribute names."""
+
+    def email(person_id: int | None) -> str:
+        return emails.get(person_id, "") if person_id is not None else ""
+
+    return [
+        report,
+        rec.reference,
+        rec.code,
+        rec.text,
+        rec.priority or "",
+        email(rec.owner_id),
+        email(rec.lead_member_id),
+        rec.state,
+        rec.target_date.isoformat() if rec.target_date else "",
+        rec.monitoring_date.isoformat() if rec.monitoring_date else "",
+    ]

@@ -1,0 +1,132 @@
+"""Export: the whole database as the interchange document.
+
+Records come out in the order they were written (by id) and every reference is by
+email, name or reference, so importing an export into an empty database and
+exporting again gives the same document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workflow import store
+from workflow.interchange.related import MODELS
+from workflow.interchange.shapes import RELATED
+from workflow.models import Body, Meeting, Person, Recommendation, Report
+from workflow.views import (
+    amendment_view,
+    history_line,
+    indicator_view,
+    iso,
+    milestone_view,
+    response_view,
+    update_view,
+)
+
+
+def export_document(session: Session) -> dict[str, Any]:
+    """Return every person, body, meeting, report and recommendation, with their history."""
+    emails = store.emails_by_id(session=session)
+    bodies = store.body_names_by_id(session=session)
+    return {
+        "people": [_person(row) for row in _all(session, Person)],
+        "bodies": [_body(row, emails) for row in _all(session, Body)],
+        "meetings": [_meeting(row, bodies) for row in _all(session, Meeting)],
+        "reports": [_report(row, bodies) for row in _all(session, Report)],
+        "recommendations": recommendations(session, emails, bodies),
+    }
+
+
+def _all(session: Session, model: type[Any]) -> Any:
+    """Every row of a table in the order written, as plain rows (no unit-of-work objects).
+
+    The rows carry the models' attribute names, so the views of `workflow.views` read them.
+    """
+    table = model.__table__
+    return session.connection().execute(select(table).order_by(table.c.id))
+
+
+def _person(row: Person) -> dict[str, Any]:
+    return {"name": row.name, "email": row.email, "roles": list(row.roles)}
+
+
+def _body(row: Body, emails: Mapping[int, str]) -> dict[str, Any]:
+    chair = emails.get(row.chair_id) if row.chair_id is not None else None
+    return {"name": row.name, "kind": row.kind, "chair": chair}
+
+
+def _meeting(row: Meeting, bodies: Mapping[int, str]) -> dict[str, Any]:
+    return {"body": bodies[row.body_id], "starts_at": row.starts_at.isoformat(), "title": row.title}
+
+
+def _report(row: Report, bodies: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "reference": row.reference,
+        "title": row.title,
+        "from_body": bodies[row.from_body_id],
+        "to_body": bodies[row.to_body_id],
+        "submitted_on": row.submitted_on.isoformat(),
+        "response_due_on": row.response_due_on.isoformat(),
+    }
+
+
+def recommendations(
+    session: Session, emails: Mapping[int, str], bodies: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """Every recommendation with all it carries, each related list oldest first."""
+    views: tuple[Callable[[Any], dict[str, Any]], ...] = (
+        lambda row: dict(response_view(row, emails)),
+        lambda row: update_view(row, emails),
+        lambda row: amendment_view(row, emails, bodies),
+        milestone_view,
+        indicator_view,
+        lambda row: history_line(row, emails),
+    )
+    related = {
+        key: _grouped(session, model, view)
+        for key, model, view in zip(RELATED, MODELS, views, strict=True)
+    }
+    reports = {row.id: row.reference for row in _all(session, Report)}
+    result = []
+    for rec in _all(session, Recommendation):
+        item = recommendation(rec, reports[rec.report_id], emails)
+        for key in RELATED:
+            item[key] = related[key].pop(rec.id, [])
+        result.append(item)
+    return result
+
+
+def _grouped(
+    session: Session, model: type[Any], view: Callable[[Any], dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    groups: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in _all(session, model):
+        groups[row.recommendation_id].append(view(row))
+    return groups
+
+
+def recommendation(rec: Recommendation, report: str, emails: Mapping[int, str]) -> dict[str, Any]:
+    """A recommendation's own fields, as the document has them."""
+    return {
+        "report": report,
+        "reference": rec.reference,
+        "code": rec.code,
+        "text": rec.text,
+        "priority": rec.priority,
+        "owner": _email(emails, rec.owner_id),
+        "lead_member": _email(emails, rec.lead_member_id),
+        "state": rec.state,
+        "target_date": iso(rec.target_date),
+        "original_target_date": iso(rec.original_target_date),
+        "monitoring_date": iso(rec.monitoring_date),
+        "rag": rec.rag,
+        "closure_outcome": rec.closure_outcome,
+    }
+
+
+def _email(emails: Mapping[int, str], person_id: int | None) -> str | None:
+    return emails.get(person_id) if person_id is not None else None

@@ -1,0 +1,139 @@
+"""Import: read what the database holds, validate everything, then write it in one transaction.
+
+Nothing is written until the whole document has passed. The writes are Core
+inserts, one statement per table (recommendations in chunks, see `bulk`), with
+references resolved by maps built once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlmodel import Session, col
+
+from config.periods import Period
+from config.workflow_table import WorkflowTable
+from workflow.db import transaction
+from workflow.errors import InterchangeError
+from workflow.interchange.bulk import Ids, Progress, write_recommendations
+from workflow.interchange.records import (
+    BodyRecord,
+    ImportSummary,
+    Known,
+    MeetingRecord,
+    ReportRecord,
+    Validated,
+)
+from workflow.interchange.validate import validate_document
+from workflow.models import Body, Meeting, Person, Recommendation, Report
+from workflow.records import Actor
+
+
+def import_document(
+    session: Session,
+    document: object,
+    *,
+    table: WorkflowTable,
+    period: Period,
+    actor: Actor | None,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate the whole document, then write all of it or (on any refusal) none of it.
+
+    Raises InterchangeError naming the first bad record's path. With `dry_run`,
+    everything is checked (against the database too) and nothing is written.
+    """
+    known = read_known(session)
+    validated = validate_document(document, table=table, period=period, known=known)
+    write(session, validated, actor=actor, now=now, dry_run=dry_run, progress=progress)
+    return ImportSummary.of(validated)
+
+
+def write(
+    session: Session,
+    validated: Validated,
+    *,
+    actor: Actor | None,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Write validated records in one transaction and commit; with `dry_run`, write nothing."""
+    if dry_run:
+        return
+    try:
+        with transaction(session):
+            connection = session.connection()
+            _write_directory(connection, validated)
+            ids = Ids(
+                _ids(connection, Person, "email"),
+                _ids(connection, Body, "name"),
+                _ids(connection, Report, "reference"),
+            )
+            line = {"actor_id": actor.person_id if actor else None, "at": now}
+            write_recommendations(connection, validated.recommendations, ids, line, progress)
+    except (IntegrityError, DataError) as error:
+        # The checks came first, so only a concurrent writer or an odd table gets here.
+        reason = str(error.orig).strip().splitlines()[0]
+        raise InterchangeError("import", f"the database refused it: {reason}") from None
+
+
+def read_known(session: Session) -> Known:
+    """The keys already taken in the database, read in a few whole-table queries."""
+    connection = session.connection()
+
+    def column(query: Any) -> frozenset[Any]:
+        return frozenset(connection.execute(query).scalars())
+
+    references = select(col(Report.reference), col(Recommendation.reference)).join(Report)
+    return Known(
+        emails=column(select(col(Person.email))),
+        bodies=column(select(col(Body.name))),
+        reports=column(select(col(Report.reference))),
+        codes=column(select(col(Recommendation.code))),
+        references=frozenset((report, ref) for report, ref in connection.execute(references)),
+    )
+
+
+def _write_directory(connection: Connection, validated: Validated) -> None:
+    """People, bodies, meetings and reports: few rows, each kind in one statement."""
+    _insert(connection, Person, [p._asdict() | {"roles": list(p.roles)} for p in validated.people])
+    people = _ids(connection, Person, "email")
+    _insert(connection, Body, [_body(b, people) for b in validated.bodies])
+    body_ids = _ids(connection, Body, "name")
+    _insert(connection, Meeting, [_meeting(m, body_ids) for m in validated.meetings])
+    _insert(connection, Report, [_report(r, body_ids) for r in validated.reports])
+
+
+def _body(body: BodyRecord, people: dict[str, int]) -> dict[str, Any]:
+    chair_id = people[body.chair] if body.chair else None
+    return {"name": body.name, "kind": body.kind, "chair_id": chair_id}
+
+
+def _meeting(meeting: MeetingRecord, body_ids: dict[str, int]) -> dict[str, Any]:
+    body_id = body_ids[meeting.body]
+    return {"body_id": body_id, "starts_at": meeting.starts_at, "title": meeting.title}
+
+
+def _report(report: ReportRecord, body_ids: dict[str, int]) -> dict[str, Any]:
+    values: dict[str, Any] = report._asdict()
+    values["from_body_id"] = body_ids[values.pop("from_body")]
+    values["to_body_id"] = body_ids[values.pop("to_body")]
+    return values
+
+
+def _insert(connection: Connection, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(model), rows)
+
+
+def _ids(connection: Connection, model: type[Any], key: str) -> dict[str, int]:
+    """Map a unique column's values to the rows' ids."""
+    table = model.__table__
+    query = select(table.c.id, table.c[key])
+    return {value: row_id for row_id, value in connection.execute(query)}

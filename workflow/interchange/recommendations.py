@@ -1,0 +1,183 @@
+"""Validate one recommendation and what it carries: responses, updates, history and so on.
+
+Pure. This is the hot path of a large import, so a plain recommendation (no related
+lists) costs one pass over its fields and one tuple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from workflow.interchange import checks
+from workflow.interchange.records import (
+    AmendmentRecord,
+    HistoryRecord,
+    IndicatorRecord,
+    MilestoneRecord,
+    RecommendationRecord,
+    Related,
+    ResponseRecord,
+    UpdateRecord,
+)
+from workflow.interchange.scope import (
+    INDICATOR_KINDS,
+    OUTCOME_NAMES,
+    RAGS,
+    Scope,
+    body_ref,
+    new_key,
+    person_ref,
+    report_ref,
+)
+from workflow.interchange.shapes import KEYS, RELATED, REQUIRED
+
+T = TypeVar("T")
+_KEYS, _REQUIRED = KEYS["recommendation"], REQUIRED["recommendation"]
+_RELATED = frozenset(RELATED)
+_EVENT_NAME_LENGTH = 32  # the width of the history's event column
+
+
+def recommendation(raw: object, path: str, scope: Scope) -> RecommendationRecord:
+    rec = checks.fields(raw, _KEYS, _REQUIRED, path)
+    report = report_ref(rec["report"], f"{path}.report", scope)
+    reference = checks.line(rec["reference"], f"{path}.reference")
+    code = checks.maybe_line(rec.get("code"), f"{path}.code") or f"{report}/{reference}"
+    new_key(code, scope.codes, scope.known.codes, f"{path}.code", "code")
+    _new_reference(report, reference, f"{path}.reference", scope)
+    state = checks.choice(
+        rec.get("state", scope.table.initial), scope.table.states, f"{path}.state", "state"
+    )
+    target_date = checks.maybe_day(rec.get("target_date"), f"{path}.target_date")
+    return RecommendationRecord(
+        report,
+        reference,
+        code,
+        checks.text(rec["text"], f"{path}.text"),
+        checks.maybe_line(rec.get("priority"), f"{path}.priority"),
+        person_ref(rec.get("owner"), f"{path}.owner", scope),
+        person_ref(rec.get("lead_member"), f"{path}.lead_member", scope),
+        state,
+        target_date,
+        _original(rec, target_date, f"{path}.original_target_date"),
+        checks.maybe_day(rec.get("monitoring_date"), f"{path}.monitoring_date"),
+        checks.maybe_choice(rec.get("rag"), RAGS, f"{path}.rag", "RAG status"),
+        _outcome(rec.get("closure_outcome"), state, f"{path}.closure_outcome", scope),
+        None if _RELATED.isdisjoint(rec) else related(rec, state, path, scope),
+    )
+
+
+def _new_reference(report: str, reference: str, path: str, scope: Scope) -> None:
+    if (report, reference) in scope.references:
+        shown = checks.shown
+        checks.fail(path, f"report {shown(report)} already has a recommendation {shown(reference)}")
+    scope.references.add((report, reference))
+
+
+def _original(rec: dict[str, Any], target_date: date | None, path: str) -> date | None:
+    """The baseline target; when not given, the target itself is the baseline."""
+    if "original_target_date" not in rec:
+        return target_date
+    return checks.maybe_day(rec["original_target_date"], path)
+
+
+def _outcome(value: object, state: str, path: str, scope: Scope) -> str | None:
+    outcome = checks.maybe_choice(value, OUTCOME_NAMES, path, "closure outcome")
+    if outcome is not None and state not in scope.table.final:
+        final = ", ".join(scope.table.final)
+        checks.fail(path, f"only a recommendation in a final state ({final}) has one, not {state}")
+    return outcome
+
+
+def related(rec: dict[str, Any], state: str, path: str, scope: Scope) -> Related:
+    def each(key: str, check: Callable[[object, str, Scope], T]) -> tuple[T, ...]:
+        records = checks.items(rec.get(key), f"{path}.{key}")
+        return tuple(check(raw, f"{path}.{key}[{i}]", scope) for i, raw in enumerate(records))
+
+    history = each("history", history_line)
+    if history and history[-1].to_state != state:
+        checks.fail(
+            f"{path}.history[{len(history) - 1}].to_state",
+            f"the history ends in {history[-1].to_state}, but the state is {state}",
+        )
+    return Related(
+        each("responses", response),
+        each("updates", update),
+        each("amendments", amendment),
+        each("milestones", milestone),
+        each("indicators", indicator),
+        history,
+    )
+
+
+def response(raw: object, path: str, scope: Scope) -> ResponseRecord:
+    record = checks.fields(raw, KEYS["response"], REQUIRED["response"], path)
+    decisions = [spec.name for spec in scope.table.events if "record_response" in spec.effects]
+    return ResponseRecord(
+        checks.choice(record["decision"], decisions, f"{path}.decision", "decision"),
+        checks.maybe_day(record.get("timescale"), f"{path}.timescale"),
+        checks.maybe_text(record.get("comment"), f"{path}.comment"),
+        person_ref(record.get("by"), f"{path}.by", scope),
+        checks.instant(record["at"], f"{path}.at"),
+    )
+
+
+def update(raw: object, path: str, scope: Scope) -> UpdateRecord:
+    record = checks.fields(raw, KEYS["update"], REQUIRED["update"], path)
+    return UpdateRecord(
+        checks.text(record["note"], f"{path}.note"),
+        checks.maybe_choice(record.get("rag"), RAGS, f"{path}.rag", "RAG status"),
+        person_ref(record.get("by"), f"{path}.by", scope),
+        checks.instant(record["at"], f"{path}.at"),
+    )
+
+
+def amendment(raw: object, path: str, scope: Scope) -> AmendmentRecord:
+    record = checks.fields(raw, KEYS["amendment"], REQUIRED["amendment"], path)
+    return AmendmentRecord(
+        checks.text(record["reason"], f"{path}.reason"),
+        body_ref(record["endorsed_by"], f"{path}.endorsed_by", scope),
+        checks.day(record["endorsed_on"], f"{path}.endorsed_on"),
+        checks.mapping(record.get("changes"), f"{path}.changes"),
+        person_ref(record.get("by"), f"{path}.by", scope),
+        checks.instant(record["at"], f"{path}.at"),
+    )
+
+
+def milestone(raw: object, path: str, scope: Scope) -> MilestoneRecord:
+    record = checks.fields(raw, KEYS["milestone"], REQUIRED["milestone"], path)
+    return MilestoneRecord(
+        checks.line(record["title"], f"{path}.title"),
+        checks.maybe_day(record.get("due_on"), f"{path}.due_on"),
+        checks.maybe_day(record.get("done_on"), f"{path}.done_on"),
+    )
+
+
+def indicator(raw: object, path: str, scope: Scope) -> IndicatorRecord:
+    record = checks.fields(raw, KEYS["indicator"], REQUIRED["indicator"], path)
+    return IndicatorRecord(
+        checks.choice(record["kind"], INDICATOR_KINDS, f"{path}.kind", "kind of indicator"),
+        checks.line(record["name"], f"{path}.name"),
+        checks.maybe_line(record.get("unit"), f"{path}.unit"),
+        checks.number(record.get("baseline"), f"{path}.baseline"),
+        checks.number(record.get("target"), f"{path}.target"),
+        checks.number(record.get("actual"), f"{path}.actual"),
+    )
+
+
+def history_line(raw: object, path: str, scope: Scope) -> HistoryRecord:
+    record = checks.fields(raw, KEYS["history"], REQUIRED["history"], path)
+    states = scope.table.states
+    event = checks.line(record["event"], f"{path}.event")
+    if len(event) > _EVENT_NAME_LENGTH:
+        checks.fail(f"{path}.event", f"{event!r} is longer than {_EVENT_NAME_LENGTH} characters")
+    return HistoryRecord(
+        event,
+        checks.maybe_choice(record.get("from_state"), states, f"{path}.from_state", "state"),
+        checks.choice(record["to_state"], states, f"{path}.to_state", "state"),
+        person_ref(record.get("actor"), f"{path}.actor", scope),
+        checks.instant(record["at"], f"{path}.at"),
+        checks.maybe_text(record.get("note"), f"{path}.note"),
+        checks.mapping(record.get("data"), f"{path}.data"),
+    )

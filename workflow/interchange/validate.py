@@ -1,0 +1,105 @@
+"""Validate a whole document into records before anything is written.
+
+Pure: the database's contents come in as `Known`, the workflow table and the response
+period as arguments. Every refusal is an InterchangeError naming the record's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from config.periods import Period
+from config.workflow_table import WorkflowTable
+from workflow.interchange import checks
+from workflow.interchange.recommendations import recommendation
+from workflow.interchange.records import (
+    BodyRecord,
+    Known,
+    MeetingRecord,
+    PersonRecord,
+    ReportRecord,
+    Validated,
+)
+from workflow.interchange.scope import (
+    BODY_KINDS,
+    ROLE_NAMES,
+    Scope,
+    body_ref,
+    new_key,
+    person_ref,
+)
+from workflow.interchange.shapes import KEYS, REQUIRED
+
+T = TypeVar("T")
+
+
+def validate_document(
+    document: object, *, table: WorkflowTable, period: Period, known: Known
+) -> Validated:
+    """Return the document as records, or raise InterchangeError at its first fault."""
+    doc = checks.fields(document, KEYS["document"], (), "")
+    scope = Scope(table, known)
+    return Validated(
+        _each(doc, "people", lambda raw, path: person(raw, path, scope)),
+        _each(doc, "bodies", lambda raw, path: body(raw, path, scope)),
+        _each(doc, "meetings", lambda raw, path: meeting(raw, path, scope)),
+        _each(doc, "reports", lambda raw, path: report(raw, path, scope, period)),
+        _each(doc, "recommendations", lambda raw, path: recommendation(raw, path, scope)),
+    )
+
+
+def _each(doc: dict[str, Any], key: str, check: Callable[[object, str], T]) -> tuple[T, ...]:
+    records = checks.items(doc.get(key), key)
+    return tuple(check(raw, f"{key}[{i}]") for i, raw in enumerate(records))
+
+
+def person(raw: object, path: str, scope: Scope) -> PersonRecord:
+    record = checks.fields(raw, KEYS["person"], REQUIRED["person"], path)
+    email = checks.email(record["email"], f"{path}.email")
+    new_key(email, scope.emails, scope.known.emails, f"{path}.email", "a person with email")
+    roles = checks.items(record.get("roles"), f"{path}.roles")
+    return PersonRecord(
+        checks.line(record["name"], f"{path}.name"),
+        email,
+        tuple(
+            checks.choice(role, ROLE_NAMES, f"{path}.roles[{i}]", "role")
+            for i, role in enumerate(roles)
+        ),
+    )
+
+
+def body(raw: object, path: str, scope: Scope) -> BodyRecord:
+    record = checks.fields(raw, KEYS["body"], REQUIRED["body"], path)
+    name = checks.line(record["name"], f"{path}.name")
+    new_key(name, scope.bodies, scope.known.bodies, f"{path}.name", "a body named")
+    return BodyRecord(
+        name,
+        checks.choice(record["kind"], BODY_KINDS, f"{path}.kind", "kind of body"),
+        person_ref(record.get("chair"), f"{path}.chair", scope),
+    )
+
+
+def meeting(raw: object, path: str, scope: Scope) -> MeetingRecord:
+    record = checks.fields(raw, KEYS["meeting"], REQUIRED["meeting"], path)
+    return MeetingRecord(
+        body_ref(record["body"], f"{path}.body", scope),
+        checks.instant(record["starts_at"], f"{path}.starts_at"),
+        checks.title(record.get("title", ""), f"{path}.title"),
+    )
+
+
+def report(raw: object, path: str, scope: Scope, period: Period) -> ReportRecord:
+    record = checks.fields(raw, KEYS["report"], REQUIRED["report"], path)
+    reference = checks.line(record["reference"], f"{path}.reference")
+    new_key(reference, scope.reports, scope.known.reports, f"{path}.reference", "a report")
+    submitted_on = checks.day(record["submitted_on"], f"{path}.submitted_on")
+    due_on = checks.maybe_day(record.get("response_due_on"), f"{path}.response_due_on")
+    return ReportRecord(
+        reference,
+        checks.line(record["title"], f"{path}.title"),
+        body_ref(record["from_body"], f"{path}.from_body", scope),
+        body_ref(record["to_body"], f"{path}.to_body", scope),
+        submitted_on,
+        due_on or period.last_day(submitted_on),
+    )
