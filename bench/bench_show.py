@@ -1,9 +1,11 @@
-"""`rectrack recs show CODE` wall time against `python -c "import sqlmodel"`.
+"""Usage: python -m bench.bench_show [--runs N]  (`rectrack recs show` vs `import sqlmodel`)
 
-The command should cost little more than its imports. Each is run N times as a new
-process; the medians are compared.
-
-    python bench/bench_show.py [--runs N]
+The command should cost little more than its imports. Each of three programs runs N
+times as a new process, in turn, so that a busy machine slows all three alike; the
+medians are compared. The floor is importing sqlmodel, which the command cannot do
+without; the middle line is importing everything the command imports, so what lies
+between it and the command is the command's own work (settings, the workflow table,
+connecting, the queries, printing).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workflow.models import Body, Event, Person, Recommendation, Report
 from workflow.records import Actor, Change
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+SHOW_IMPORTS = "import workflow.cli, workflow.services"
 
 
 def seed(engine: Engine) -> str:
@@ -71,32 +74,45 @@ def seed(engine: Engine) -> str:
     return "R/7"
 
 
-def median_run(command: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def medians(commands: list[list[str]], runs: int, cwd: Path, env: dict[str, str]) -> list[float]:
+    """Run the commands in turn, `runs` times over, after one unmeasured round."""
+    times: list[list[float]] = [[] for _ in commands]
+    for round_ in range(runs + 1):
+        for command, measured in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=cwd, env=env)
+            if round_:
+                measured.append(time.perf_counter() - start)
+    return [statistics.median(measured) for measured in times]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    script = Path(sys.executable).with_name("rectrack")
+    script = str(Path(sys.executable).with_name("rectrack"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "show.db")
         engine = fresh_sqlite(path)
         code = seed(engine)
         engine.dispose()
-        env = {**os.environ, "RECTRACK_DATABASE_URL": f"sqlite:///{path}"}
-        show = median_run([str(script), "recs", "show", code], runs, env)
-        floor = median_run([sys.executable, "-c", "import sqlmodel"], runs, env)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RECTRACK_")}
+        env["RECTRACK_DATABASE_URL"] = f"sqlite:///{path}"
+        show, imports, floor = medians(
+            [
+                [script, "recs", "show", code],
+                [sys.executable, "-c", SHOW_IMPORTS],
+                [sys.executable, "-c", "import sqlmodel"],
+            ],
+            runs,
+            Path(tmp),
+            env,
+        )
     report(
         f"`rectrack recs show` wall time (median of {runs} runs, new process each)",
         [
             ("rectrack recs show CODE", show * 1000, "ms"),
+            ("its imports alone (cli, services)", imports * 1000, "ms"),
             ('python -c "import sqlmodel"', floor * 1000, "ms"),
         ],
         show / floor,

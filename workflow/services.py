@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 AMENDABLE = ("text", "target_date", "monitoring_date")
 RAGS = ("green", "amber", "red")
 PROGRESS_UPDATE = "progress_update"
-_UPDATE_RULE = EventSpec("write a progress update on", (), "", roles=("owner", "clerk"))
+_UPDATE_RULE = EventSpec("write a progress update", (), "", roles=("owner", "clerk"))
 
 
 def find_actor(session: Session, email: str) -> Actor:

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, func, insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
 
+from workflow.db import Prepared
 from workflow.errors import NotFound
 from workflow.models import (
     Amendment,
@@ -121,53 +123,55 @@ class RecState:
     monitoring_date: date | None
 
 
-# State changes are the hot path, so they use Core statements compiled once and
-# cached, on the session's own connection and transaction, not the unit of work.
-_LOAD_STATE = (
-    select(
-        Recommendation.id,
-        Recommendation.code,
-        Recommendation.state,
-        Recommendation.version,
-        Person.email,
-        Recommendation.text,
-        Recommendation.target_date,
-        Recommendation.original_target_date,
-        Recommendation.monitoring_date,
+# State changes are the hot path, so they use statements prepared once per database
+# and run on the session's own connection and transaction, not the unit of work.
+_LOAD_STATE = Prepared(
+    core_select(
+        col(Recommendation.id),
+        col(Recommendation.code),
+        col(Recommendation.state),
+        col(Recommendation.version),
+        col(Person.email),
+        col(Recommendation.text),
+        col(Recommendation.target_date),
+        col(Recommendation.original_target_date),
+        col(Recommendation.monitoring_date),
     )
-    .outerjoin(Person, Person.id == Recommendation.owner_id)  # type: ignore[arg-type]
-    .where(Recommendation.code == bindparam("code"))
+    .outerjoin(Person, col(Person.id) == col(Recommendation.owner_id))
+    .where(col(Recommendation.code) == bindparam("code"))
 )
 
 
 def load_state(*, session: Session, code: str) -> RecState:
-    row = session.connection().execute(_LOAD_STATE, {"code": code}).first()
+    row = _LOAD_STATE.first(session.connection(), {"code": code})
     if row is None:
         raise NotFound("recommendation", "code", code)
     return RecState(*row)
 
 
 # The SET clause comes from the parameters given, so one statement serves every change.
-_SAVE_STATE = update(Recommendation).where(
-    col(Recommendation.id) == bindparam("rec_id"),
-    col(Recommendation.version) == bindparam("seen_version"),
+_SAVE_STATE = Prepared(
+    update(Recommendation).where(
+        col(Recommendation.id) == bindparam("rec_id"),
+        col(Recommendation.version) == bindparam("seen_version"),
+    )
 )
 
 
 def save_state(*, session: Session, rec: RecState, values: Mapping[str, Any]) -> bool:
     """Write `values` and bump the version, only if nobody else has meanwhile; say if so."""
     params = {**values, "version": rec.version + 1, "rec_id": rec.id, "seen_version": rec.version}
-    return session.connection().execute(_SAVE_STATE, params).rowcount == 1
+    return _SAVE_STATE.rowcount(session.connection(), params) == 1
 
 
 @cache
-def _insert(model: type[Any]) -> Insert:
-    return insert(model)
+def _insert(model: type[SQLModel]) -> Prepared:
+    return Prepared(insert(model))
 
 
-def add_row(*, session: Session, model: type[Any], values: Mapping[str, Any]) -> None:
-    """Insert one row with a Core statement (a history line, a response, an amendment)."""
-    session.connection().execute(_insert(model), dict(values))
+def add_row(*, session: Session, model: type[SQLModel], values: Mapping[str, Any]) -> None:
+    """Insert one row with a prepared statement (a history line, a response, an amendment)."""
+    _insert(model).rowcount(session.connection(), values)
 
 
 def append_event(

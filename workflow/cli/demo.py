@@ -7,14 +7,16 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlmodel import Session
 
 from workflow.cli.app import App, pass_app
 from workflow.cli.output import detail, tracker
 from workflow.records import Change
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 # (day, recommendation, who, event, data): the executive responds as the seed report's
 # board did, the owners start, and the panel re-bases a target the business case moved.
