@@ -12,7 +12,6 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
-from workflow.db import Prepared
 from workflow.errors import NotFound
 from workflow.models import (
     Amendment,
@@ -26,6 +25,7 @@ from workflow.models import (
     Report,
     Response,
 )
+from workflow.prepared import Prepared
 
 
 def normal_email(email: str) -> str:
