@@ -109,6 +109,11 @@ def claim_notices(*, session: Session) -> list[NoticeRow]:
     return sorted(_rows(session, statement), key=lambda row: row.id or 0)
 
 
+def unclaim_notices(*, session: Session, keys: Collection[str]) -> None:
+    """Give claimed notices back to be claimed again, when no message could be made of them."""
+    _set_notices(session, list(keys), status=NoticeStatus.PLANNED, outbox_id=None)
+
+
 def enqueue(
     *,
     session: Session,
@@ -182,6 +187,21 @@ def _cancel_messages(session: Session, ids: Collection[int | None]) -> set[int]:
 def _set_notices(session: Session, keys: list[str], **values: Any) -> None:
     if keys:
         session.exec(update(NoticeRow).where(col(NoticeRow.key).in_(keys)).values(**values))
+
+
+def settled_keys(*, session: Session, keys: Collection[str]) -> set[str]:
+    """Return those of `keys` a sweep will not put in a message again (all but planned ones)."""
+    wanted, settled = list(keys), set[str]()
+    for start in range(0, len(wanted), _ROWS_PER_INSERT):
+        chunk = wanted[start : start + _ROWS_PER_INSERT]
+        settled.update(
+            session.exec(
+                select(NoticeRow.key).where(
+                    col(NoticeRow.key).in_(chunk), col(NoticeRow.status) != NoticeStatus.PLANNED
+                )
+            )
+        )
+    return settled
 
 
 def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[OutboxRow]:

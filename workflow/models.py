@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import declared_attr
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -180,3 +180,35 @@ class NoticeRow(SQLModel, table=True):
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)
     recommendation_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime
+
+
+class SweepRow(SQLModel, table=True):
+    """One pass of the sweep: when it ran, and what it planned, missed, cancelled and queued.
+
+    The latest `at` is the `since` of the next sweep, so a notice that lapsed while the
+    service was down is recorded as missed once.
+    """
+
+    __tablename__ = "sweep"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    planned: int = 0
+    missed: int = 0
+    cancelled: int = 0
+    queued: int = 0
+
+
+# A sweep loads only the rows that can be due: ranges of dates within the open states.
+Index(
+    "ix_recommendation_state_monitoring_date",
+    col(Recommendation.state),
+    col(Recommendation.monitoring_date),
+)
+Index(
+    "ix_recommendation_state_target_date",
+    col(Recommendation.state),
+    col(Recommendation.target_date),
+)
+Index("ix_meeting_starts_at", col(Meeting.starts_at))
+Index("ix_report_response_due_on", col(Report.response_due_on))

@@ -17,6 +17,7 @@ from workflow.cli.changes import amend, fire, respond, update
 from workflow.cli.data import export, import_, init
 from workflow.cli.demo import demo
 from workflow.cli.reading import config_group, recs, workflow_group
+from workflow.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.errors import InputError, WorkflowError
 
 REFUSED, BAD_INPUT = 1, 2
@@ -51,6 +52,11 @@ for command in (
     amend,
     workflow_group,
     config_group,
+    tick,
+    serve,
+    simulate,
+    outbox_group,
+    mail_group,
 ):
     cli.add_command(command)
 

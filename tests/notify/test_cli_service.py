@@ -1,0 +1,229 @@
+"""The service's commands through the real entry point: tick, simulate, outbox, mail test."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from factories import OFFICER, World, make_recommendation, make_world
+
+from workflow.cli import main
+from workflow.db import make_engine, new_session
+from workflow.models import Person
+
+DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder goes
+
+
+class HasPort(Protocol):
+    port: int
+
+
+class Cli:
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        status = main(list(args))
+        out, err = self.capsys.readouterr()
+        return status, out, err
+
+    def json(self, *args: str) -> Any:
+        status, out, err = self(*args, "--json")
+        assert status == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.chdir(tmp_path)
+    for name in ("RECTRACK_CONFIG", "RECTRACK_ACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RECTRACK_MAIL_TRANSPORT", "file")
+    monkeypatch.setenv("RECTRACK_MAIL_FILE_DIRECTORY", str(tmp_path / "mail"))
+    return monkeypatch
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], env: pytest.MonkeyPatch) -> Cli:
+    return Cli(capsys)
+
+
+@pytest.fixture
+def world(cli: Cli, tmp_path: Path) -> Iterator[World]:
+    """An initialised database with the personas and one report."""
+    assert cli("init")[0] == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with new_session(engine) as session:
+        yield make_world(session)
+    engine.dispose()
+
+
+def watched(world: World, owner: str = OFFICER) -> str:
+    return make_recommendation(
+        world, "a", "in_progress", owner=owner, monitoring_date=date(2027, 6, 15)
+    )
+
+
+def use_smtp(env: pytest.MonkeyPatch, port: int) -> None:
+    env.setenv("RECTRACK_MAIL_TRANSPORT", "smtp")
+    env.setenv("RECTRACK_MAIL_SMTP_HOST", "127.0.0.1")
+    env.setenv("RECTRACK_MAIL_SMTP_PORT", str(port))
+    env.setenv("RECTRACK_MAIL_SMTP_STARTTLS", "false")
+    env.setenv("RECTRACK_MAIL_SMTP_TIMEOUT", "5")
+
+
+# tick
+
+
+def test_tick_json_says_what_it_planned_and_sent(cli: Cli, world: World, tmp_path: Path) -> None:
+    watched(world)
+    report = cli.json("tick", "--now", DUE)
+    assert report["at"] == "2027-06-01T08:00:00+01:00"
+    assert {k: report[k] for k in ("planned", "queued", "sent", "failed", "missed")} == {
+        "planned": 1,
+        "queued": 1,
+        "sent": 1,
+        "failed": 0,
+        "missed": 0,
+    }
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_tick_prints_one_line_for_people(cli: Cli, world: World) -> None:
+    watched(world)
+    status, out, _ = cli("tick", "--now", DUE)
+    assert status == 0
+    assert out.strip().endswith(
+        "planned 1, queued 1, sent 1, retried 0, failed 0, missed 0, cancelled 0"
+    )
+
+
+@pytest.mark.parametrize("now", ["2027-06-01T08:00:00", "2027-06-01", "tomorrow"])
+def test_tick_refuses_a_time_without_a_zone_in_one_line(cli: Cli, world: World, now: str) -> None:
+    status, out, err = cli("tick", "--now", now)
+    assert (status, out) == (2, "")
+    assert err.startswith("rectrack: error: ") and err.count("\n") == 1
+    assert cli.json("outbox", "list") == []
+
+
+def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_later: tuple[Callable[..., HasPort], Callable[[], list[EmailMessage]]],
+) -> None:
+    watched(world)
+    use_smtp(env, smtp_later[0]().port)
+    status, out, err = cli("tick", "--now", DUE)
+    assert (status, err) == (0, "")
+    assert "sent 0, retried 1" in out
+    assert [m["status"] for m in cli.json("outbox", "list")] == ["queued"]
+
+
+def test_tick_says_loudly_when_sending_is_paused(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    strict_smtp: Callable[..., HasPort],
+) -> None:
+    watched(world)
+    use_smtp(env, strict_smtp().port)
+    env.setenv("RECTRACK_MAIL_SMTP_USERNAME", "rectrack")
+    env.setenv("RECTRACK_MAIL_SMTP_PASSWORD", "wrong")
+    status, _, err = cli("tick", "--now", DUE)
+    assert status == 2
+    assert err.startswith("rectrack: error: paused: ") and "535" in err
+
+
+# simulate
+
+
+def test_simulate_json_lists_each_day_with_recipients_and_subjects(cli: Cli, world: World) -> None:
+    code = watched(world)
+    days = cli.json("simulate", "--from", "2027-06-01", "--to", "2027-06-30")
+    assert [day["day"] for day in days] == ["2027-06-01", "2027-06-12"]
+    [message] = days[0]["messages"]
+    assert (message["to"], message["kind"]) == (OFFICER, "monitoring-reminder")
+    assert code in message["subject"]
+
+
+def test_simulate_says_when_nothing_would_be_sent(cli: Cli, world: World) -> None:
+    status, out, _ = cli("simulate", "--from", "2027-06-01", "--to", "2027-06-30")
+    assert (status, out) == (0, "Nothing would be sent from 2027-06-01 to 2027-06-30.\n")
+
+
+def test_simulate_refuses_a_range_that_ends_before_it_starts(cli: Cli, world: World) -> None:
+    status, _, err = cli("simulate", "--from", "2027-06-30", "--to", "2027-06-01")
+    assert status == 2 and "before the first" in err
+
+
+# outbox
+
+
+def test_outbox_list_shows_the_sent_message(cli: Cli, world: World) -> None:
+    watched(world)
+    cli("tick", "--now", DUE)
+    status, out, _ = cli("outbox", "list", "--status", "sent")
+    assert status == 0
+    assert "sent" in out and OFFICER in out
+    assert cli.json("outbox", "list", "--status", "failed") == []
+
+
+def test_outbox_list_refuses_an_unknown_status(cli: Cli, world: World) -> None:
+    status, _, err = cli("outbox", "list", "--status", "lost")
+    assert status == 2 and "queued, sending, sent, failed, cancelled" in err
+
+
+def test_outbox_retry_queues_a_failed_message_again(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, smtp_server: HasPort
+) -> None:
+    world.session.add(Person(name="Pat", email="perm@council.example", roles=["officer"]))
+    world.session.commit()
+    watched(world, owner="perm@council.example")  # the server refuses "perm…" for good
+    use_smtp(env, smtp_server.port)
+    cli("tick", "--now", DUE)
+    [failed] = cli.json("outbox", "list", "--status", "failed")
+    status, out, _ = cli("outbox", "retry", "--failed")
+    assert (status, out) == (0, "queued 1 message again\n")
+    assert [m["id"] for m in cli.json("outbox", "list", "--status", "queued")] == [failed["id"]]
+
+
+def test_outbox_retry_needs_ids_or_failed(cli: Cli, world: World) -> None:
+    status, _, err = cli("outbox", "retry")
+    assert status == 2 and "--failed" in err
+
+
+# mail test
+
+
+def test_mail_test_sends_one_message_to_the_server(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_server: HasPort,
+    received: list[EmailMessage],
+) -> None:
+    use_smtp(env, smtp_server.port)
+    status, out, _ = cli("mail", "test", "--to", OFFICER)
+    assert status == 0 and out.startswith(f"sent a test message to {OFFICER} by smtp")
+    [email] = received
+    assert email["To"].addresses[0].addr_spec == OFFICER
+
+
+def test_mail_test_to_a_closed_port_fails_in_one_line(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_later: tuple[Callable[..., HasPort], Callable[[], list[EmailMessage]]],
+) -> None:
+    use_smtp(env, smtp_later[0]().port)
+    status, _, err = cli("mail", "test", "--to", OFFICER)
+    assert status == 2
+    assert err.startswith("rectrack: error: the test message was not sent: cannot reach")
+    assert err.count("\n") == 1

@@ -1,0 +1,97 @@
+"""Loading the snapshot: only what can be due, yet planning sees no difference."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from factories import OTHER_OFFICER, PANEL, World, make_recommendation
+from sqlmodel import Session, select
+
+from notifications.planning import DayRange, Rules, Snapshot, Window, plan, window
+from notifications.snapshot import load_snapshot
+from workflow.models import Body, Meeting, ProgressUpdate, Recommendation
+
+LONDON = ZoneInfo("Europe/London")
+RULES = Rules(tz=LONDON)
+ALL_DAYS = DayRange(date(2000, 1, 1), date(2100, 1, 1))
+EVERYTHING = Window(ALL_DAYS, ALL_DAYS, ALL_DAYS, ALL_DAYS.last)
+
+
+def at(day: date, hour: int = 8) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+@pytest.fixture
+def mixed(world: World) -> World:
+    """Recommendations of every kind of due date and state, and two panel meetings."""
+    make_recommendation(world, "a")  # proposed: the report's response is due on 4 March
+    make_recommendation(world, "b", "in_progress", target_date=date(2027, 3, 20))
+    make_recommendation(world, "c", "endorsed", monitoring_date=date(2027, 4, 10))
+    make_recommendation(world, "d", "monitored", monitoring_date=date(2027, 5, 2))
+    make_recommendation(world, "e", "closed", monitoring_date=date(2027, 4, 10))
+    make_recommendation(
+        world, "f", "amended", owner=OTHER_OFFICER, monitoring_date=date(2027, 2, 20)
+    )
+    panel = world.session.exec(select(Body).where(Body.name == PANEL)).one()
+    for day in (date(2027, 4, 15), date(2027, 5, 20)):
+        world.session.add(Meeting(body_id=panel.id or 0, starts_at=at(day, 18), title="Panel"))
+    world.session.commit()
+    return world
+
+
+def snapshot_of(session: Session, rows: Window) -> Snapshot:
+    snapshot = load_snapshot(session, rows, RULES)
+    session.rollback()
+    return snapshot
+
+
+def test_planning_on_the_window_equals_planning_on_everything(mixed: World) -> None:
+    session = mixed.session
+    everything = snapshot_of(session, EVERYTHING)
+    day, since = date(2027, 2, 1), None
+    while day <= date(2027, 6, 1):
+        now = at(day, 9)
+        loaded = snapshot_of(session, window(RULES, now, since))
+        assert plan(loaded, RULES, now, since) == plan(everything, RULES, now, since), day
+        day, since = day + timedelta(days=3), now
+
+
+def test_it_loads_only_open_recommendations_that_can_be_due(mixed: World) -> None:
+    now = at(date(2027, 3, 28))
+    loaded = snapshot_of(mixed.session, window(RULES, now, None))
+    assert sorted(rec.code.rpartition("/")[2] for rec in loaded.recommendations) == ["b", "c"]
+    assert (loaded.meetings, loaded.reports) == ((), ())
+
+
+def test_a_report_awaiting_its_response_comes_with_what_is_still_proposed(mixed: World) -> None:
+    loaded = snapshot_of(mixed.session, window(RULES, at(date(2027, 2, 18)), None))
+    [report] = loaded.reports
+    assert (report.reference, report.to_body_name) == ("CCS/09", "City Executive Board")
+    assert [rec.code for rec in report.proposed] == ["CCS/09/a"]
+    assert report.chair is not None and report.chair.name == "Evan Executive"
+
+
+def test_a_recommendation_comes_with_its_owner_body_and_latest_update(mixed: World) -> None:
+    session = mixed.session
+    rec = session.exec(select(Recommendation).where(Recommendation.code == "CCS/09/b")).one()
+    for note in ("Plan drafted", "Plan agreed"):
+        session.add(
+            ProgressUpdate(recommendation_id=rec.id or 0, note=note, at=at(date(2027, 3, 1)))
+        )
+    session.commit()
+    [loaded] = snapshot_of(session, window(RULES, at(date(2027, 3, 28)), None)).recommendations[:1]
+    assert (loaded.code, loaded.body_name, loaded.latest_update) == (
+        "CCS/09/b",
+        PANEL,
+        "Plan agreed",
+    )
+    assert loaded.owner is not None and loaded.owner.name == "Olive Officer"
+
+
+def test_a_meeting_comes_with_its_chair(mixed: World) -> None:
+    loaded = snapshot_of(mixed.session, window(RULES, at(date(2027, 4, 8)), None))
+    [meeting] = loaded.meetings
+    assert (meeting.body_name, meeting.starts_at) == (PANEL, at(date(2027, 4, 15), 18))
+    assert meeting.chair is not None and meeting.chair.name == "Charlotte Chair"

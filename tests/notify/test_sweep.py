@@ -1,0 +1,319 @@
+"""Sweep and tick on SQLite and PostgreSQL, delivered to a real SMTP server at fixed times."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import pytest
+from factories import CHAIR, CLERK, EXECUTIVE, OFFICER, OTHER_OFFICER, PANEL, World
+from factories import make_recommendation as add_rec
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from config import Settings
+from notifications.sweep import TickReport, sweep, tick
+from notifications.transports import SmtpTransport
+from workflow import services
+from workflow.db import make_engine, new_session
+from workflow.lifecycle import Lifecycle
+from workflow.models import Body, Meeting, NoticeRow, OutboxRow, Person, Recommendation
+from workflow.records import Change
+
+LONDON = ZoneInfo("Europe/London")
+ONE_DAY = timedelta(days=1)
+MONITORING = date(2027, 6, 15)  # a Tuesday: reminders on 1 and 12 June
+Run = Callable[[datetime], TickReport]
+
+
+class SmtpServer(Protocol):
+    port: int
+
+
+def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def mail_settings(smtp_server: SmtpServer) -> Settings:
+    return replace(
+        Settings(),
+        mail_transport="smtp",
+        mail_smtp_host="127.0.0.1",
+        mail_smtp_port=smtp_server.port,
+        mail_smtp_starttls=False,
+        mail_smtp_timeout=5.0,
+        mail_sender="rectrack@council.example",
+        mail_clerk=CLERK,
+    )
+
+
+@pytest.fixture
+def settings(smtp_server: SmtpServer) -> Settings:
+    return mail_settings(smtp_server)
+
+
+@pytest.fixture
+def run(engine: Engine, settings: Settings, received: list[EmailMessage]) -> Run:
+    """Return a function that ticks at `now` against the SMTP server."""
+    return lambda now: tick(engine, settings, now)
+
+
+def watch(world: World, reference: str = "a", owner: str = OFFICER, **dates: date) -> str:
+    dates = {"monitoring_date": MONITORING, **dates}
+    return add_rec(world, reference, state="in_progress", owner=owner, **dates)
+
+
+def add_meeting(world: World, starts_at: datetime) -> None:
+    panel = world.session.exec(select(Body).where(Body.name == PANEL)).one()
+    assert panel.id is not None
+    world.session.add(Meeting(body_id=panel.id, starts_at=starts_at, title="Monitoring"))
+    world.session.commit()
+
+
+def first_sent_on(run: Run, received: list[EmailMessage], day: date) -> EmailMessage:
+    """Tick the day before, then at 07:59 (nothing) and 08:00 (one email) of `day`."""
+    run(at(day - ONE_DAY))
+    received.clear()
+    run(at(day, 7, 59))
+    assert received == []
+    run(at(day))
+    [email] = received
+    return email
+
+
+# Each kind at its lead time, not a minute before the send hour
+
+
+@pytest.mark.parametrize("lead", [14, 3])
+def test_the_owner_is_reminded_at_each_lead_time_before_monitoring(
+    world: World, run: Run, received: list[EmailMessage], lead: int
+) -> None:
+    code = watch(world)
+    email = first_sent_on(run, received, MONITORING - timedelta(days=lead))
+    assert email["To"].addresses[0].addr_spec == OFFICER
+    assert code in email["Subject"]
+
+
+def test_the_chair_gets_the_digest_a_week_before_the_meeting(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 6, 1))
+    add_meeting(world, at(date(2027, 6, 15), 18))
+    email = first_sent_on(run, received, date(2027, 6, 8))
+    assert email["To"].addresses[0].addr_spec == CHAIR
+    assert code in email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_the_boards_chair_is_told_a_response_is_due_14_days_before(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    add_rec(world, "a")  # proposed: the report is due on 4 March
+    email = first_sent_on(run, received, date(2027, 2, 18))
+    assert email["To"].addresses[0].addr_spec == EXECUTIVE
+    assert "Response due" in email["Subject"]
+
+
+def test_the_boards_chair_is_told_the_day_after_the_response_was_due(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    add_rec(world, "a")
+    email = first_sent_on(run, received, date(2027, 3, 5))
+    assert email["To"].addresses[0].addr_spec == EXECUTIVE
+    assert "overdue" in email["Subject"]
+
+
+def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
+    email = first_sent_on(run, received, date(2027, 5, 2))
+    assert email["To"].addresses[0].addr_spec == OFFICER
+    assert email["Cc"].addresses[0].addr_spec == CLERK
+
+
+# Once, and only while it holds
+
+
+def test_two_ticks_at_the_same_time_send_one_email(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world)
+    run(at(date(2027, 6, 1)))
+    assert run(at(date(2027, 6, 1))).summary()["sent"] == 0
+    assert len(received) == 1
+
+
+def test_closing_a_recommendation_cancels_what_is_queued_for_it(
+    engine: Engine,
+    settings: Settings,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    code = add_rec(world, "a", state="monitored", monitoring_date=MONITORING)
+    sweep(engine, settings, at(date(2027, 6, 1)))  # queued, not sent yet
+    services.fire(
+        world.session,
+        lifecycle,
+        code,
+        Change("sign_off", world.actor(CHAIR)),
+        at(date(2027, 6, 1), 9),
+    )
+    assert run(at(date(2027, 6, 1), 9)).sweep.cancelled == 1
+    assert received == [] and outbox_statuses(engine) == ["cancelled"]
+
+
+def test_moving_the_monitoring_date_replans_the_reminder(
+    engine: Engine,
+    settings: Settings,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    code = watch(world)
+    sweep(engine, settings, at(date(2027, 6, 1)))
+    later = MONITORING + timedelta(days=14)
+    amend(world, lifecycle, code, later, at(date(2027, 6, 1), 9))
+    assert run(at(date(2027, 6, 1), 9)).sweep.cancelled == 1
+    assert received == []
+    run(at(MONITORING))
+    [email] = received
+    assert "29 June 2027" in email["Subject"]
+
+
+def amend(world: World, lifecycle: Lifecycle, code: str, monitoring: date, now: datetime) -> None:
+    change = Change(
+        "amend",
+        world.actor(CHAIR),
+        note="The review moved",
+        endorsed_by=PANEL,
+        endorsed_on=now.date(),
+        changes={"monitoring_date": monitoring},
+    )
+    services.fire(world.session, lifecycle, code, change, now)
+
+
+def outbox_statuses(engine: Engine) -> list[str]:
+    with new_session(engine) as session:
+        return list(session.exec(select(OutboxRow.status).order_by(col(OutboxRow.id))))
+
+
+# Catch-up after downtime
+
+
+def test_after_downtime_the_latest_reminder_goes_late_while_the_date_is_ahead(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world)
+    run(at(date(2027, 5, 31)))
+    report = run(at(date(2027, 6, 13), 10))  # down since 31 May: both reminders fell due
+    assert (report.summary()["sent"], report.sweep.missed) == (1, 0)
+    assert "15 June 2027" in received[0]["Subject"]
+
+
+def test_after_downtime_a_reminder_whose_date_has_passed_is_recorded_missed(
+    engine: Engine, world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world)
+    run(at(date(2027, 5, 31)))
+    assert run(at(date(2027, 6, 16), 10)).sweep.missed == 1
+    assert received == []
+    with new_session(engine) as session:
+        assert list(session.exec(select(NoticeRow.status))) == ["missed"]
+
+
+def test_a_sweep_older_than_the_latest_does_nothing(
+    engine: Engine, settings: Settings, world: World
+) -> None:
+    watch(world)
+    sweep(engine, settings, at(date(2027, 5, 31)))
+    assert sweep(engine, settings, at(date(2027, 5, 30))).skipped
+    assert sweep(engine, settings, at(date(2027, 6, 1))).queued == 1
+
+
+# Grouping, outages and poison
+
+
+def test_an_officer_with_three_recommendations_due_gets_one_email(
+    world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    codes = [watch(world, reference) for reference in "abc"]
+    run(at(date(2027, 6, 1)))
+    [email] = received
+    body = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert all(code in body for code in codes)
+
+
+def test_with_the_server_down_the_message_waits_and_is_delivered_once_it_is_back(
+    engine: Engine,
+    settings: Settings,
+    world: World,
+    smtp_later: tuple[Callable[..., SmtpTransport], Callable[[], list[EmailMessage]]],
+) -> None:
+    transport, start_server = smtp_later
+    watch(world)
+    down = tick(engine, settings, at(date(2027, 6, 1)), transport=transport())
+    assert (down.dispatch.sent, down.dispatch.retried) == (0, 1)
+    received = start_server()
+    for later in (5, 6, 60):  # minutes: the first retry, then two more passes
+        tick(
+            engine, settings, at(date(2027, 6, 1)) + timedelta(minutes=later), transport=transport()
+        )
+    assert len(received) == 1
+
+
+def test_a_message_that_cannot_be_made_waits_and_the_others_go(
+    engine: Engine, world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world, "a")
+    watch(world, "b", owner=OTHER_OFFICER)
+    otto = world.session.exec(select(Person).where(Person.email == OTHER_OFFICER)).one()
+    otto.name = "Otto\nBcc: everyone@example.org"
+    world.session.commit()
+    report = run(at(date(2027, 6, 1)))
+    assert (report.summary()["sent"], len(report.sweep.errors)) == (1, 1)
+    otto.name = "Otto Officer"
+    world.session.commit()
+    assert run(at(date(2027, 6, 1), 8, 5)).summary()["sent"] == 1
+
+
+# Two services at once
+
+
+def test_two_services_sweeping_and_sending_at_once_send_each_message_once(
+    engine: Engine, settings: Settings, world: World, received: list[EmailMessage]
+) -> None:
+    owners = [f"officer{n}@council.example" for n in range(12)]
+    for n, email in enumerate(owners):
+        world.session.add(Person(name=f"Officer {n}", email=email, roles=["officer"]))
+    world.session.commit()
+    for n, email in enumerate(owners):
+        watch(world, f"r{n}", owner=email)
+    url = engine.url.render_as_string(hide_password=False)
+
+    def service(_: int) -> None:
+        own = make_engine(url)
+        for minute in (0, 0, 1, 2):  # within a lease, as on one wall clock
+            tick(own, settings, at(date(2027, 6, 1), 8, minute))
+        own.dispose()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(service, range(2)))
+    sent_to = Counter(email["To"].addresses[0].addr_spec for email in received)
+    assert sent_to == Counter(owners)
+
+
+def test_only_open_recommendations_are_swept(engine: Engine, run: Run, world: World) -> None:
+    code = watch(world)
+    rec = world.session.exec(select(Recommendation).where(Recommendation.code == code)).one()
+    rec.state = "closed"
+    world.session.commit()
+    assert run(at(date(2027, 6, 1))).sweep.planned == 0

@@ -1,0 +1,304 @@
+"""Commands of the notification service: tick, serve, simulate, the outbox and a test mail."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from workflow.cli.app import App, pass_app
+from workflow.cli.options import DATE, json_option
+from workflow.cli.output import emit_json, shorten, table
+
+if TYPE_CHECKING:
+    from notifications.dispatcher import DispatchReport
+    from notifications.notices import Message
+    from notifications.scheduler import Job
+    from notifications.sweep import SimulatedDay
+    from workflow.models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+
+def instant(value: str, param_hint: str) -> datetime:
+    """Read an ISO-8601 date and time that names its offset: a naive one means nothing certain."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date and time like 2027-06-01T08:00+01:00", param_hint=param_hint
+        ) from None
+    if at.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} has no time zone; add one, like +01:00 or Z", param_hint=param_hint
+        )
+    return at
+
+
+@click.command()
+@click.option("--now", metavar="ISO-8601", help="Run as if it were this time (with its zone).")
+@json_option
+@pass_app
+def tick(app: App, now: str | None, as_json: bool) -> None:
+    """One pass of the service: plan what is due, then send the outbox."""
+    from notifications.sweep import tick as run_tick
+    from workflow.db import ensure_ready
+
+    at = instant(now, "--now") if now is not None else app.clock.now()
+    ensure_ready(app.engine)
+    report = run_tick(app.engine, app.settings, at, table=app.table)
+    if as_json:
+        emit_json(report.summary())
+    else:
+        click.echo(f"tick at {at.isoformat()}: {report.describe()}")
+    for error in report.sweep.errors:
+        click.echo(f"rectrack: error: no message could be made: {error}", err=True)
+    if report.dispatch.paused:  # the mail settings need fixing: fail, loudly
+        raise click.ClickException(f"paused: {report.dispatch.reason}; the messages wait")
+
+
+@click.command()
+@pass_app
+def serve(app: App) -> None:
+    """The service: sweep every 5 minutes, send every minute; stop on SIGTERM or Ctrl-C."""
+    from notifications import scheduler
+    from workflow.db import ensure_ready
+
+    ensure_ready(app.engine)
+    _log_to_stderr()
+    log.info("serving %s", app.engine.url.render_as_string(hide_password=True))
+    scheduler.serve(service_jobs(app), app.clock.now())
+    log.info("stopped")
+
+
+def service_jobs(app: App) -> list[Job]:
+    """The sweep and the dispatcher, each reading the clock when it runs.
+
+    The sweep job is a whole tick: what it queues goes out at once rather than at the
+    dispatcher's next minute, which takes the retries and anything a pass left.
+    """
+    from notifications.rendering import Renderer
+    from notifications.scheduler import Job
+    from notifications.sweep import DISPATCH_EVERY, SWEEP_EVERY, dispatch
+    from notifications.sweep import tick as run_tick
+    from notifications.transports import transport_from_settings
+
+    engine, settings = app.engine, app.settings
+    transport = transport_from_settings(settings)
+    renderer = Renderer(settings.templates_directory)
+
+    def sweep_pass() -> None:
+        report = run_tick(
+            engine,
+            settings,
+            app.clock.now(),
+            table=app.table,
+            transport=transport,
+            renderer=renderer,
+        )
+        log.info("sweep: %s", report.describe())
+        _log_pause(report.dispatch)
+
+    def dispatch_pass() -> None:
+        report = dispatch(engine, settings, app.clock.now(), transport=transport)
+        log.info(
+            "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
+        )
+        _log_pause(report)
+
+    return [
+        Job("sweep", _guarded("sweep", sweep_pass), SWEEP_EVERY),
+        Job("dispatch", _guarded("dispatch", dispatch_pass), DISPATCH_EVERY),
+    ]
+
+
+def _log_pause(report: DispatchReport) -> None:
+    if report.paused:
+        log.error("paused: %s; messages wait in the outbox", report.reason)
+
+
+def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:
+    """A pass that logs its failure in one line: the next pass covers what it missed."""
+
+    def guarded() -> None:
+        try:
+            run()
+        except Exception as error:
+            detail = str(error).strip().splitlines()[:1] or [type(error).__name__]
+            log.error("%s failed: %s", name, detail[0])
+
+    return guarded
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for name in ("notifications", "workflow"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+@click.command()
+@click.option("--from", "start", type=DATE, required=True, help="The first day.")
+@click.option("--to", "end", type=DATE, required=True, help="The last day.")
+@json_option
+@pass_app
+def simulate(app: App, start: date, end: date, as_json: bool) -> None:
+    """What would be sent, day by day, without sending or writing anything."""
+    from notifications.sweep import simulate as run_simulation
+    from workflow.db import ensure_ready
+
+    if end < start:
+        raise click.BadParameter("the last day is before the first", param_hint="--to")
+    ensure_ready(app.engine)
+    days = run_simulation(app.engine, app.settings, start, end, table=app.table)
+    if as_json:
+        emit_json([_day_json(day) for day in days])
+    elif not days:
+        click.echo(f"Nothing would be sent from {start} to {end}.")
+    else:
+        click.echo("\n\n".join(_day_text(day, app) for day in days))
+
+
+def _day_json(day: SimulatedDay) -> dict[str, Any]:
+    return {
+        "day": day.day.isoformat(),
+        "send_at": day.send_at.isoformat(),
+        "messages": [_message_json(message) for message in day.messages],
+    }
+
+
+def _message_json(message: Message) -> dict[str, Any]:
+    return {
+        "kind": message.kind.value,
+        "to": message.to,
+        "to_name": message.to_name,
+        "cc": list(message.cc),
+        "subject": message.subject,
+    }
+
+
+def _day_text(day: SimulatedDay, app: App) -> str:
+    from notifications.rendering import long_date
+
+    tz = app.settings.timezone
+    heading = f"{long_date(day.day)}, {day.send_at.astimezone(tz):%H:%M} {tz.key}"
+    rows = [(m.kind.value, ", ".join((m.to, *m.cc)), shorten(m.subject, 70)) for m in day.messages]
+    return f"{heading}\n{table(rows, ('KIND', 'TO', 'SUBJECT'))}"
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The messages: what was sent, what waits, what failed."""
+
+
+@outbox_group.command("list")
+@click.option("--status", metavar="S", help="Only queued, sending, sent, failed or cancelled.")
+@json_option
+@pass_app
+def list_outbox(app: App, status: str | None, as_json: bool) -> None:
+    """Every message, oldest first, with its status, attempts and last error."""
+    from notifications import outbox
+
+    statuses = [s.value for s in outbox.MessageStatus]
+    if status is not None and status not in statuses:
+        raise click.BadParameter(
+            f"{status!r} is not one of {', '.join(statuses)}", param_hint="--status"
+        )
+    with app.session() as session:
+        rows = outbox.list_messages(session=session, status=status)
+    if as_json:
+        emit_json([_outbox_json(row) for row in rows])
+    elif not rows:
+        click.echo("The outbox is empty." if status is None else f"No {status} messages.")
+    else:
+        click.echo(table([_outbox_row(row) for row in rows], OUTBOX_HEADERS))
+
+
+OUTBOX_HEADERS = ("ID", "STATUS", "KIND", "TO", "TRIES", "WHEN", "SUBJECT / LAST ERROR")
+
+
+def _outbox_json(row: OutboxRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "status": row.status,
+        "kind": row.kind,
+        "to": row.recipient,
+        "cc": row.cc,
+        "subject": row.subject,
+        "message_id": row.message_id,
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "last_error": row.last_error,
+    }
+
+
+def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
+    when = row.sent_at or row.next_attempt_at
+    about = row.subject if row.last_error is None else f"{row.subject} / {row.last_error}"
+    return (
+        str(row.id),
+        row.status,
+        row.kind,
+        row.recipient,
+        str(row.attempts),
+        f"{when:%Y-%m-%d %H:%M}Z",
+        shorten(about, 70),
+    )
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=int, metavar="[ID]...")
+@click.option("--failed", is_flag=True, help="Every failed message.")
+@pass_app
+def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
+    """Queue messages again at once: those named (failed or waiting), or every failed one."""
+    from notifications import outbox
+    from workflow.db import transaction
+
+    if bool(ids) == failed:
+        raise click.UsageError("name the messages to retry by ID, or say --failed (not both)")
+    with app.session() as session, transaction(session):
+        count = outbox.retry(session=session, now=app.clock.now(), ids=ids)
+    others = len(ids) - count if ids else 0
+    note = f"; {others} not failed or waiting, left alone" if others else ""
+    click.echo(f"queued {count} {'message' if count == 1 else 'messages'} again{note}")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The mail settings in force."""
+
+
+@mail_group.command("test")
+@click.option("--to", "to", required=True, metavar="EMAIL", help="Who gets the test message.")
+@pass_app
+def mail_test(app: App, to: str) -> None:
+    """Send one test message now, with the settings in force."""
+    from notifications.emails import BadHeader
+    from notifications.sweep import send_test
+    from notifications.transports import TransportError
+
+    try:
+        message_id = send_test(app.settings, to, app.clock.now())
+    except BadHeader as error:
+        raise click.BadParameter(str(error), param_hint="--to") from None
+    except TransportError as error:
+        raise click.ClickException(f"the test message was not sent: {error.message}") from None
+    click.echo(f"sent a test message to {to} by {_transport(app)} ({message_id})")
+
+
+def _transport(app: App) -> str:
+    settings = app.settings
+    if settings.mail_transport == "smtp":
+        return f"smtp to {settings.mail_smtp_host}:{settings.mail_smtp_port}"
+    if settings.mail_transport == "file":
+        return f"file into {settings.mail_file_directory}"
+    return settings.mail_transport
