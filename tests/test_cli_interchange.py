@@ -53,7 +53,7 @@ def test_import_loads_the_document_and_says_what_it_loaded(cli: Cli, demo_file: 
     status, out, err = cli("import", str(demo_file))
     assert (status, err) == (0, "")
     assert out.strip().endswith(
-        "imported 7 people, 2 bodies, 3 meetings, 1 reports, 3 recommendations,"
+        "imported 7 people, 2 bodies, 3 meetings, 1 report, 3 recommendations,"
         " 2 milestones, 3 indicators"
     )
     assert len(recs(cli)) == 3
@@ -158,7 +158,7 @@ def test_import_reads_a_csv_by_its_extension(cli: Cli, demo_file: Path, tmp_path
     path.write_text("\ufeff" + "\r\n".join(rows) + "\r\n", encoding="utf-8")  # as Excel saves it
     status, out, err = cli("import", str(path))
     assert (status, err) == (0, "")
-    assert "imported 1 recommendations" in out
+    assert "imported 1 recommendation" in out
     assert len(recs(cli)) == 4
 
 

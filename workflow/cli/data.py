@@ -12,7 +12,7 @@ import click
 
 from workflow.cli.app import App, pass_app
 from workflow.cli.options import by_option, json_option
-from workflow.cli.output import emit_json
+from workflow.cli.output import counted, emit_json
 
 
 @click.command()
@@ -74,10 +74,7 @@ def import_(
         emit_json({"dry_run": dry_run, **counts})
     else:
         verb = "would import" if dry_run else "imported"
-        click.echo(
-            f"{file}: {verb} "
-            + (", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing")
-        )
+        click.echo(f"{file}: {verb} {counted(counts)}")
 
 
 @contextmanager

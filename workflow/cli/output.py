@@ -30,6 +30,21 @@ def shorten(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+_SINGULAR = {"people": "person", "bodies": "body", "history": "history line"}
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """Return counts as words: "1 report, 3 recommendations"; "nothing" when all are 0."""
+    words = [f"{n} {_noun(name, n)}" for name, n in counts.items() if n]
+    return ", ".join(words) or "nothing"
+
+
+def _noun(name: str, n: int) -> str:
+    if name == "history":
+        return "history line" + ("" if n == 1 else "s")
+    return (_SINGULAR.get(name) or name.removesuffix("s")) if n == 1 else name
+
+
 TRACKER_HEADERS = ("CODE", "STATE", "OWNER", "TARGET", "MONITOR", "RAG", "RECOMMENDATION")
 
 
@@ -111,8 +126,17 @@ def _milestone(m: Mapping[str, Any]) -> str:
 
 def _indicator(i: Mapping[str, Any]) -> str:
     unit = f" {i['unit']}" if i["unit"] else ""
-    figures = f"baseline {i['baseline']}, target {i['target']}, actual {i['actual']}"
-    return f"{i['kind']}: {i['name']} {figures}{unit}"
+    figures = ", ".join(
+        f"{key} {_figure(i[key])}{unit}" for key in ("baseline", "target", "actual")
+    )
+    return f"{i['kind']}: {i['name']} ({figures})"
+
+
+def _figure(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return number + unit
 
 
 def _history(h: Mapping[str, Any]) -> str:
