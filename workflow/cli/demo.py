@@ -1,87 +1,61 @@
-"""`rectrack demo`: load the example panel report and take it through its first months."""
+"""`rectrack demo`: load the example panel report and live through its first months.
+
+Day by day, from the load to a week after the panel's monitoring meeting, the demo
+runs the pass of the service that `rectrack serve` runs (`tick`) at that day's send
+time, then does what the story says people did that day. Mail goes into .eml files
+in the demo folder, so no mail server is needed; every date is in 2027, so every run
+tells the same tale.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime, time, timedelta
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from workflow.cli.app import App, pass_app
-from workflow.cli.output import detail, tracker
-from workflow.records import Change
+from workflow.cli.demo_story import (
+    ENDS_ON,
+    LOADED_ON,
+    STORY,
+    Happened,
+    perform,
+    rec_code,
+    who_is_who,
+)
+from workflow.cli.output import counted, detail, shorten, table, tracker
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-# (day, recommendation, who, event, data): the executive responds as the seed report's
-# board did, the owners start, and the panel re-bases a target the business case moved.
-STORY: tuple[tuple[date, int, str, str, dict[str, Any]], ...] = (
-    (
-        date(2027, 2, 24),
-        0,
-        "executive",
-        "note",
-        {
-            "note": (
-                "Officers will keep an open mind as implementation unfolds, using libraries and "
-                "advice centres where that is cost effective."
-            )
-        },
-    ),
-    (
-        date(2027, 2, 24),
-        1,
-        "executive",
-        "agree",
-        {
-            "timescale": date(2027, 3, 31),
-            "note": ("The business cases and the action plan will set these objectives down."),
-        },
-    ),
-    (
-        date(2027, 2, 24),
-        2,
-        "executive",
-        "agree",
-        {
-            "timescale": date(2027, 3, 31),
-            "note": ("We welcome the panel's involvement in the implementation phase."),
-        },
-    ),
-    (date(2027, 3, 1), 1, "owner", "start", {}),
-    (date(2027, 3, 1), 2, "owner", "start", {}),
-    (
-        date(2027, 3, 20),
-        1,
-        "owner",
-        "progress_update",
-        {
-            "note": (
-                "Draft action plan agreed with the Executive Director; quarterly objectives set."
-            ),
-            "rag": "amber",
-        },
-    ),
-    (
-        date(2027, 3, 26),
-        2,
-        "chair",
-        "amend",
-        {
-            "note": "The contact centre business case moved the time base.",
-            "endorsed_on": date(2027, 3, 25),
-            "changes": {"target_date": date(2027, 6, 30)},
-        },
-    ),
-)
+    from config import Settings
+    from notifications.sweep import TickReport
+    from workflow.models import OutboxRow
+
+__all__ = ["demo", "demo_document"]
+
+DATABASE, MAIL = "rectrack.db", "mail"
+DETAIL_WIDTH = 80
+
+
+class Line(NamedTuple):
+    """One line of the timeline: a message sent, or something someone did."""
+
+    at: datetime  # local time
+    what: str
+    who: str
+    detail: str
 
 
 def demo_document() -> dict[str, Any]:
+    """The example data set: the seed panel report, its people, bodies and meetings."""
     text = resources.files("workflow").joinpath("data/demo.json").read_text("utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
@@ -94,7 +68,7 @@ def demo_document() -> dict[str, Any]:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("rectrack-demo"),
     show_default=True,
-    help="Where the demo database is made (anew each run).",
+    help="Where the demo database and its mail are made (anew each run).",
 )
 @pass_app
 def demo(app: App, directory: Path) -> None:
@@ -102,33 +76,36 @@ def demo(app: App, directory: Path) -> None:
     from workflow import services
     from workflow.db import new_session, upgrade
 
-    url = _fresh_database(directory)
-    demo_app = App(replace(app.settings, database_url=url))
+    demo_app = App(_demo_settings(app.settings, directory))
     upgrade(demo_app.engine)
     document = demo_document()
+    code = rec_code(document["recommendations"][-1])
     with new_session(demo_app.engine) as session:
         _load(demo_app, session, document)
-        codes = [rec_code(rec) for rec in document["recommendations"]]
-        click.echo("\nWhat happened next:")
-        _tell(demo_app, session, document, codes)
-        click.echo("\nThe tracker now:\n")
-        click.echo(tracker(services.list_recommendations(session)))
-        click.echo("\nOne recommendation in full:\n")
-        click.echo(detail(services.show_recommendation(session, codes[-1])))
+        click.echo(f"\nWho is who:\n\n{table(who_is_who(document), ('PERSON', 'ROLE'))}")
+        lines = _live_through(demo_app, session, document)
+        click.echo(f"\n{_heading(demo_app.settings)}\n\n{_timeline(lines)}")
+        recs = services.list_recommendations(session)
+        click.echo(f"\nThe tracker on {ENDS_ON}:\n\n{tracker(recs)}")
+        shown = services.show_recommendation(session, code)
+        click.echo(f"\nOne recommendation in full:\n\n{detail(shown)}")
     demo_app.engine.dispose()
-    click.echo(
-        f"\nThe demo database is {directory / 'rectrack.db'}. Look around with, for example:"
-    )
-    click.echo(f"  RECTRACK_DATABASE_URL={url} rectrack recs list")
-    click.echo(f"  RECTRACK_DATABASE_URL={url} rectrack recs show {codes[-1]}")
+    _show_where(demo_app.settings, directory, code)
 
 
-def _fresh_database(directory: Path) -> str:
+def _demo_settings(settings: Settings, directory: Path) -> Settings:
+    """The settings in force, on a fresh database and mail folder in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "rectrack.db"
-    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+    for name in (DATABASE, DATABASE + "-wal", DATABASE + "-shm"):
         (directory / name).unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    for old in (directory / MAIL).glob("*.eml"):  # only what a demo wrote; the folder stays
+        old.unlink()
+    return replace(
+        settings,
+        database_url=f"sqlite:///{directory / DATABASE}",
+        mail_transport="file",
+        mail_file_directory=directory / MAIL,
+    )
 
 
 def _load(app: App, session: Session, document: dict[str, Any]) -> None:
@@ -140,47 +117,106 @@ def _load(app: App, session: Session, document: dict[str, Any]) -> None:
         table=app.table,
         period=app.settings.reports_response_period,
         actor=None,
-        now=_morning(date(2027, 1, 6)),
+        now=datetime.combine(LOADED_ON, time(10, 0), tzinfo=app.settings.timezone),
     )
-    loaded = ", ".join(f"{n} {name}" for name, n in summary.counts().items() if n)
-    click.echo(f"Loaded the example panel report: {loaded}.")
+    click.echo(f"Loaded the example panel report on {LOADED_ON}: {counted(summary.counts())}.")
 
 
-def _tell(app: App, session: Session, document: dict[str, Any], codes: list[str]) -> None:
-    from workflow import services
+def _live_through(app: App, session: Session, document: dict[str, Any]) -> list[Line]:
+    """Each day: the service's pass at the send time, then what people did that day."""
+    from notifications.planning import Rules
 
-    panel = document["reports"][0]["from_body"]
-    for day, index, who, event, data in STORY:
-        code = codes[index]
-        email = _owner(session, code) if who == "owner" else _first_with_role(document, who)
-        actor = services.find_actor(session, email)
-        if event == services.PROGRESS_UPDATE:
-            services.add_update(
-                session, app.lifecycle, code, actor, data["note"], data["rag"], _morning(day)
-            )
-            click.echo(f"  {day}  {code}: progress update ({data['rag']}) by {email}")
-            continue
-        fields = {**data, "endorsed_by": panel} if "endorsed_on" in data else data
-        outcome = services.fire(
-            session, app.lifecycle, code, Change(event, actor, **fields), _morning(day)
-        )
-        click.echo(f"  {day}  {code}: {event}, {outcome.before} -> {outcome.after} by {email}")
+    tick, send_time = _service(app), Rules.from_settings(app.settings, app.table).send_time
+    tz, lines, seen = app.settings.timezone, [], 0
+    for day in _days(LOADED_ON + timedelta(days=1), ENDS_ON):
+        at = send_time(day)
+        _check(tick(at))
+        sent, seen = _sent_after(session, seen)
+        lines += [_mail_line(at.astimezone(tz), row) for row in sent]
+        for step in (step for step in STORY if step.on == day):
+            lines.append(_done_line(perform(step, session, app.lifecycle, document, tz)))
+    return lines
 
 
-def _owner(session: Session, code: str) -> str:
-    from workflow import services
+def _service(app: App) -> Callable[[datetime], TickReport]:
+    """`tick` with the transport and renderer made once, as `serve` makes them."""
+    from notifications.rendering import Renderer
+    from notifications.sweep import tick
+    from notifications.transports import transport_from_settings
 
-    owner: str = services.show_recommendation(session, code)["owner"]
-    return owner
+    settings = app.settings
+    return partial(
+        tick,
+        app.engine,
+        settings,
+        table=app.table,
+        transport=transport_from_settings(settings),
+        renderer=Renderer(settings.templates_directory),
+    )
 
 
-def _first_with_role(document: dict[str, Any], role: str) -> str:
-    return next(str(p["email"]) for p in document["people"] if role in p["roles"])
+def _check(report: TickReport) -> None:
+    paused = [report.dispatch.reason] if report.dispatch.paused else []
+    problems = [*report.sweep.errors, *paused]
+    if problems:
+        raise click.ClickException(f"the demo's mail did not go out: {problems[0]}")
 
 
-def rec_code(rec: dict[str, Any]) -> str:
-    return str(rec.get("code") or f"{rec['report']}/{rec['reference']}")
+def _sent_after(session: Session, seen: int) -> tuple[list[OutboxRow], int]:
+    """The messages sent since outbox row `seen`, and the id of the newest one."""
+    from notifications import outbox
+
+    sent = outbox.list_messages(session=session, status=outbox.MessageStatus.SENT)
+    session.rollback()  # end the read: the next pass of the service writes
+    new = [row for row in sent if (row.id or 0) > seen]
+    return new, max((row.id or 0 for row in new), default=seen)
 
 
-def _morning(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
+def _mail_line(at: datetime, row: OutboxRow) -> Line:
+    cc = f" (cc {', '.join(row.cc)})" if row.cc else ""
+    return Line(at, f"mail: {row.kind}", f"to {row.recipient_name}{cc}", row.subject)
+
+
+def _done_line(done: Happened) -> Line:
+    return Line(done.at, f"{done.code} {done.event}", f"by {done.by}", done.detail)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def _heading(settings: Settings) -> str:
+    send_at, tz = settings.reminders_send_at, settings.timezone
+    return (
+        f"What happened next, in {LOADED_ON.year}. Each day at {send_at:%H:%M} ({tz.key}) "
+        "the service sent what was due:\nthe 'mail' lines, each one an .eml file. "
+        "The other lines are what people did."
+    )
+
+
+def _timeline(lines: Sequence[Line]) -> str:
+    """The lines as a table, in the order they were done; each day is named once."""
+    rows, previous = [], ""
+    for line in lines:
+        day = f"{line.at:%a %d %b}"
+        when = (day if day != previous else "", f"{line.at:%H:%M}")
+        rows.append((*when, line.what, line.who, shorten(line.detail, DETAIL_WIDTH)))
+        previous = day
+    return table(rows, ("DAY", "TIME", "WHAT", "WHO", "DETAIL"))
+
+
+def _show_where(settings: Settings, directory: Path, code: str) -> None:
+    mail, url = settings.mail_file_directory, settings.database_url
+    count = len(list(mail.glob("*.eml")))
+    click.echo(
+        f"\nThe demo database is {directory / DATABASE}; the {count} messages it sent are"
+        f" .eml files in {mail}.\nLook around with, for example:"
+    )
+    after = ENDS_ON + timedelta(days=1)
+    for command in (
+        "recs list",
+        f"recs show {code}",
+        "outbox list",
+        f"simulate --from {after} --to {after.replace(month=7, day=31)}",
+    ):
+        click.echo(f"  RECTRACK_DATABASE_URL={url} rectrack {command}")

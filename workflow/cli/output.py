@@ -127,7 +127,7 @@ def _milestone(m: Mapping[str, Any]) -> str:
 def _indicator(i: Mapping[str, Any]) -> str:
     unit = f" {i['unit']}" if i["unit"] else ""
     figures = ", ".join(
-        f"{key} {_figure(i[key])}{unit}" for key in ("baseline", "target", "actual")
+        f"{key} {_figure(i[key], unit)}" for key in ("baseline", "target", "actual")
     )
     return f"{i['kind']}: {i['name']} ({figures})"
 
