@@ -88,7 +88,7 @@ def demo(app: App, directory: Path) -> None:
         recs = services.list_recommendations(session)
         click.echo(f"\nThe tracker on {ENDS_ON}:\n\n{tracker(recs)}")
         shown = services.show_recommendation(session, code)
-        click.echo(f"\nOne recommendation in full:\n\n{detail(shown)}")
+        click.echo(f"\nOne recommendation in full:\n\n{detail(shown, demo_app.settings.timezone)}")
     demo_app.engine.dispose()
     _show_where(demo_app.settings, directory, code)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -66,17 +69,26 @@ def tracker(recs: Sequence[Mapping[str, Any]]) -> str:
     return table(rows, TRACKER_HEADERS)
 
 
-def detail(rec: Mapping[str, Any]) -> str:
-    """One recommendation as a clerk reads it: the facts, the response, then everything else."""
+def detail(rec: Mapping[str, Any], tz: ZoneInfo) -> str:
+    """One recommendation as a clerk reads it: the facts, the response, then everything else.
+
+    Times are shown in the council's zone `tz`; the JSON keeps them as UTC instants.
+    """
     lines = [f"{rec['code']}  ({rec['state']})", "", rec["text"], ""]
     lines += _facts(rec)
-    lines += _section("Responses", rec["responses"], _response)
-    lines += _section("Progress updates", rec["updates"], _update)
+    lines += _section("Responses", rec["responses"], partial(_response, tz=tz))
+    lines += _section("Progress updates", rec["updates"], partial(_update, tz=tz))
     lines += _section("Amendments", rec["amendments"], _amendment)
     lines += _section("Milestones", rec["milestones"], _milestone)
     lines += _section("Indicators", rec["indicators"], _indicator)
-    lines += _section("History", rec["history"], _history)
+    lines += _section("History", rec["history"], partial(_history, tz=tz))
     return "\n".join(lines)
+
+
+def _local(at: str, tz: ZoneInfo, with_time: bool = False) -> str:
+    """An ISO instant as the day (and time) it was in `tz`."""
+    moment = datetime.fromisoformat(at).astimezone(tz)
+    return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 def _facts(rec: Mapping[str, Any]) -> list[str]:
@@ -103,15 +115,15 @@ def _section(title: str, items: Sequence[Mapping[str, Any]], line: Any) -> list[
     return ["", f"{title}:", *(f"  {line(item)}" for item in items)]
 
 
-def _response(r: Mapping[str, Any]) -> str:
+def _response(r: Mapping[str, Any], tz: ZoneInfo) -> str:
     timescale = f" by {r['timescale']}" if r["timescale"] else ""
     comment = f": {r['comment']}" if r["comment"] else ""
-    return f"{r['at'][:10]} {r['decision']}{timescale} ({r['by'] or '-'}){comment}"
+    return f"{_local(r['at'], tz)} {r['decision']}{timescale} ({r['by'] or '-'}){comment}"
 
 
-def _update(u: Mapping[str, Any]) -> str:
+def _update(u: Mapping[str, Any], tz: ZoneInfo) -> str:
     rag = f" [{u['rag']}]" if u["rag"] else ""
-    return f"{u['at'][:10]}{rag} {u['note']} ({u['by'] or '-'})"
+    return f"{_local(u['at'], tz)}{rag} {u['note']} ({u['by'] or '-'})"
 
 
 def _amendment(a: Mapping[str, Any]) -> str:
@@ -139,7 +151,9 @@ def _figure(value: float | None, unit: str) -> str:
     return number + unit
 
 
-def _history(h: Mapping[str, Any]) -> str:
+def _history(h: Mapping[str, Any], tz: ZoneInfo) -> str:
     states = f"{h['from_state'] or '-'} -> {h['to_state']}"
     note = f": {h['note']}" if h["note"] else ""
-    return f"{h['at'][:16].replace('T', ' ')} {h['event']} {states} ({h['actor'] or '-'}){note}"
+    return (
+        f"{_local(h['at'], tz, with_time=True)} {h['event']} {states} ({h['actor'] or '-'}){note}"
+    )

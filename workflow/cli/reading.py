@@ -56,7 +56,7 @@ def show_rec(app: App, code: str, as_json: bool) -> None:
     if as_json:
         emit_json(view)
     else:
-        click.echo(detail(view))
+        click.echo(detail(view, app.settings.timezone))
 
 
 @click.group("workflow")
