@@ -1,13 +1,37 @@
-"""Turning a rendered `Message` into the email that goes on the wire."""
+"""Turning a rendered `Message` into the email that goes on the wire.
+
+Each header must read back exactly as it was given. Python 3.11 folds headers in
+ways that do not: a value moved whole onto the next line is read with a leading
+space, a space beside an encoded word is dropped, and a display name longer than a
+line loses its quotes, so that a comma in it makes two addresses. So the headers of
+these emails write themselves (`_Header`): plain ASCII words as they are, anything
+else as RFC 2047 encoded words, folded only between words.
+"""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterable
 from datetime import datetime
-from email.headerregistry import Address
+from email.headerregistry import (
+    Address,
+    AddressHeader,
+    BaseHeader,
+    Group,
+    HeaderRegistry,
+    UnstructuredHeader,
+)
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime, make_msgid
 
 from notifications.notices import Message
+
+LINE_LIMIT = 998  # RFC 5322 §2.1.1: no line of a header is longer, folded or not
+_LONGEST_PLAIN_WORD = 60  # longer words are encoded, so that folding can split them
+_TEXT_BYTES = 36  # per encoded word of text: 60 characters, within RFC 2047's 75
+_NAME_BYTES = 720  # per encoded word of a name: one word up to 972 characters
+_SPECIALS = frozenset('()<>[]:;@\\,."')  # a name with any of these is quoted
 
 
 class BadHeader(ValueError):
@@ -16,6 +40,26 @@ class BadHeader(ValueError):
     def __init__(self, header: str, value: str, reason: str) -> None:
         self.header, self.value, self.reason = header, value, reason
         super().__init__(f"{header} header {value!r}: {reason}")
+
+
+class _Header(BaseHeader):
+    """A header that folds itself so that it reads back as given.
+
+    Text and addresses are laid out here; other headers (a date, a Message-ID, the
+    MIME ones) fold as Python folds them. Being the header's own method, this holds
+    whatever policy a transport writes the email with (aiosmtplib has its own).
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        limit = min(policy.max_line_length or LINE_LIMIT, LINE_LIMIT)
+        if isinstance(self, UnstructuredHeader):
+            return _lay_out(self.name, _text_words(str(self)), limit, policy.linesep)
+        if isinstance(self, AddressHeader) and _plain_groups(self.groups):
+            return _lay_out(self.name, _address_words(self.addresses), limit, policy.linesep)
+        return super().fold(policy=policy)
+
+
+_POLICY = EmailPolicy(header_factory=HeaderRegistry(base_class=_Header))
 
 
 def domain_of(address: str) -> str:
@@ -33,12 +77,12 @@ def build(message: Message, *, sender: str, message_id: str, now: datetime) -> E
 
     Raises BadHeader for a line break in any header or an address that is not one.
     """
-    email = EmailMessage()
+    email = EmailMessage(policy=_POLICY)
     email["From"] = _address("From", sender)
     email["To"] = _address("To", message.to, message.to_name)
     if message.cc:
         email["Cc"] = [_address("Cc", cc) for cc in message.cc]
-    email["Subject"] = _one_line("Subject", message.subject)
+    email["Subject"] = _as_given(_one_line("Subject", message.subject))
     email["Date"] = format_datetime(now)
     email["Message-ID"] = _one_line("Message-ID", message_id)
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
@@ -56,6 +100,94 @@ def _address(header: str, addr_spec: str, name: str = "") -> Address:
 
 
 def _one_line(header: str, value: str) -> str:
-    if any(char in value for char in "\r\n\0") or len(value.splitlines()) > 1:
+    # Any line break splitlines() knows (U+2028 too), a trailing one included.
+    if "\0" in value or "".join(value.splitlines()) != value:
         raise BadHeader(header, value, "a line break is not allowed")
     return value
+
+
+def _as_given(text: str) -> str:
+    # A header decodes what looks like an encoded word when it is set, so text
+    # that has one goes in encoded, to be decoded back to itself.
+    return " ".join(_encoded_words(text, _TEXT_BYTES)) if "=?" in text else text
+
+
+def _lay_out(name: str, words: Iterable[str], limit: int, linesep: str) -> str:
+    """Write `name: words…` one space apart, folding before a word that would pass `limit`.
+
+    The first word stays on the line of the name, so no reader can take the fold for
+    part of the value.
+    """
+    label = f"{name}:"
+    lines = [label]
+    for word in words:
+        if lines[-1] != label and len(lines[-1]) + 1 + len(word) > limit:
+            lines.append("")
+        lines[-1] += f" {word}"
+    return linesep.join(lines) + linesep
+
+
+def _text_words(text: str) -> list[str]:
+    return text.split() if _is_plain(text) else _encoded_words(text, _TEXT_BYTES)
+
+
+def _address_words(addresses: Iterable[Address]) -> list[str]:
+    words: list[str] = []
+    for address in addresses:
+        if words:
+            words[-1] += ","
+        if address.display_name:
+            words += [*_name_words(address.display_name), f"<{address.addr_spec}>"]
+        else:
+            words.append(address.addr_spec)
+    return words
+
+
+def _name_words(name: str) -> list[str]:
+    # One encoded word for a whole name, longer than RFC 2047's 75 characters if
+    # need be: Python 3.11 reads a space between two encoded words of a name, where
+    # RFC 2047 readers read none. Only a name too long for one line is split.
+    if not _is_plain(name):
+        return _encoded_words(name, _NAME_BYTES)
+    if _SPECIALS.isdisjoint(name):
+        return name.split()
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}"'.split()
+
+
+def _plain_groups(groups: Iterable[Group]) -> bool:
+    """Say if `groups` are bare addresses this module can write: no group names, ASCII only."""
+    return all(
+        group.display_name is None and all(a.addr_spec.isascii() for a in group.addresses)
+        for group in groups
+    )
+
+
+def _is_plain(text: str) -> bool:
+    """Say if `text` can go in a header as it is.
+
+    It can if it is printable ASCII, in words one space apart that fit on a line,
+    none of them like an encoded word.
+    """
+    words = text.split(" ")
+    return (
+        text.isascii()
+        and text.isprintable()
+        and "=?" not in text
+        and all(0 < len(word) <= _LONGEST_PLAIN_WORD for word in words)
+    )
+
+
+def _encoded_words(text: str, size: int) -> list[str]:
+    """Return `text` as RFC 2047 encoded words of at most `size` bytes of UTF-8 each.
+
+    Words are split between characters, never inside one, and carry their spaces:
+    readers drop the space between two encoded words.
+    """
+    chunks = [b""]
+    for char in text:
+        encoded = char.encode()
+        if len(chunks[-1]) + len(encoded) > size:
+            chunks.append(b"")
+        chunks[-1] += encoded
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode()}?=" for chunk in chunks if chunk]

@@ -9,7 +9,8 @@ transaction. A message moves
       └─────cancel_stale───────────────────────────▶ cancelled
 
 and a notice is planned (or missed), then queued once it is in a message, or
-cancelled when it no longer holds before its message went out.
+cancelled when it no longer holds before its message went out; a cancelled notice
+that holds again is planned again.
 """
 
 from __future__ import annotations
@@ -66,19 +67,35 @@ def record_notices(
     now: datetime,
     status: NoticeStatus = NoticeStatus.PLANNED,
 ) -> int:
-    """Record each notice whose key is not recorded yet; return how many were new."""
-    rows = [_notice_values(notice, status, now) for notice in notices]
-    inserted = 0
+    """Record each notice as `status`; return how many were new or revived.
+
+    A notice whose key is recorded already is left as it is, unless it was
+    cancelled: it never went, so wanted again (its date moved and moved back, its
+    recommendation left an open state and came back) it is recorded afresh, with no
+    message.
+    """
+    # One row per key: PostgreSQL refuses to update a row twice in one statement.
+    rows = list({notice.key: _notice_values(notice, status, now) for notice in notices}.values())
+    recorded = 0
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
-        statement = _insert_new_notices(session).values(chunk).returning(col(NoticeRow.id))
-        inserted += len(session.exec(statement).all())
-    return inserted
+        statement = _record_or_revive(session).values(chunk).returning(col(NoticeRow.id))
+        recorded += len(session.exec(statement).all())
+    return recorded
 
 
-def _insert_new_notices(session: Session) -> Any:
+def _record_or_revive(session: Session) -> Any:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(NoticeRow).on_conflict_do_nothing(index_elements=["key"])
+    insert = dialect.insert(NoticeRow)
+    return insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "status": insert.excluded.status,
+            "outbox_id": None,
+            "recommendation_ids": insert.excluded.recommendation_ids,
+        },
+        where=col(NoticeRow.status) == NoticeStatus.CANCELLED,
+    )
 
 
 def _notice_values(notice: Notice, status: NoticeStatus, now: datetime) -> dict[str, Any]:
@@ -190,14 +207,18 @@ def _set_notices(session: Session, keys: list[str], **values: Any) -> None:
 
 
 def settled_keys(*, session: Session, keys: Collection[str]) -> set[str]:
-    """Return those of `keys` a sweep will not put in a message again (all but planned ones)."""
+    """Return those of `keys` a sweep will not put in a message again.
+
+    That is all but planned ones and cancelled ones, which a sweep revives when due.
+    """
     wanted, settled = list(keys), set[str]()
     for start in range(0, len(wanted), _ROWS_PER_INSERT):
         chunk = wanted[start : start + _ROWS_PER_INSERT]
         settled.update(
             session.exec(
                 select(NoticeRow.key).where(
-                    col(NoticeRow.key).in_(chunk), col(NoticeRow.status) != NoticeStatus.PLANNED
+                    col(NoticeRow.key).in_(chunk),
+                    col(NoticeRow.status).not_in([NoticeStatus.PLANNED, NoticeStatus.CANCELLED]),
                 )
             )
         )

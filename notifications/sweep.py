@@ -236,7 +236,8 @@ def simulate(
 
     Reads only. The snapshot is loaded once for the whole range; each day is planned
     at its send time, and a notice counts once: not if the outbox holds it already
-    (sent, queued, missed or cancelled), nor on a later day of the simulation.
+    (sent, queued or missed; a cancelled one is sent if due again), nor on a later
+    day of the simulation.
     """
     rules = Rules.from_settings(settings, table)
     renderer = renderer or Renderer(settings.templates_directory)

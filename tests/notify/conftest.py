@@ -37,6 +37,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.wire: list[bytes] = []  # each message as it came over the connection
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -61,6 +62,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.wire.append(envelope.content)
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         message["X-Peer"] = ":".join(map(str, session.peer))  # tells connections apart
         self.messages.append(message)
@@ -116,6 +118,13 @@ def received(smtp_server: SmtpServer) -> list[EmailMessage]:
     """What the SMTP server receives from now on."""
     smtp_server.recorder.messages.clear()
     return smtp_server.recorder.messages
+
+
+@pytest.fixture
+def wire(smtp_server: SmtpServer) -> list[bytes]:
+    """The bytes of each message the SMTP server receives from now on."""
+    smtp_server.recorder.wire.clear()
+    return smtp_server.recorder.wire
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -239,6 +240,87 @@ def test_a_planned_notice_no_longer_valid_is_cancelled(session: Session) -> None
     outbox.cancel_stale(session=session, valid_keys={notice("rec:1").key}, now=NOW)
     statuses = {key: row.status for key, row in notice_rows(session).items()}
     assert statuses == {notice("rec:1").key: "planned", notice("rec:2").key: "cancelled"}
+
+
+# Reviving a cancelled notice that holds again
+
+
+def test_a_cancelled_notice_recorded_again_is_planned_again_without_its_message(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    queued_with(session, make_message, notice())
+    outbox.cancel_stale(session=session, valid_keys=set(), now=NOW)
+    assert outbox.record_notices(session=session, notices=[notice()], now=NOW) == 1
+    row = notice_rows(session)[notice().key]
+    assert (row.status, row.outbox_id) == ("planned", None)
+    assert [row.key for row in outbox.claim_notices(session=session)] == [notice().key]
+
+
+def queued(session: Session, make_message: Callable[..., Message]) -> None:
+    queued_with(session, make_message, notice())
+
+
+def sent(session: Session, make_message: Callable[..., Message]) -> None:
+    queued_with(session, make_message, notice())
+    outbox.mark_sent(session=session, row=claim(session)[0], now=NOW)
+
+
+def missed(session: Session, make_message: Callable[..., Message]) -> None:
+    outbox.record_notices(session=session, notices=[notice()], now=NOW, status=NoticeStatus.MISSED)
+
+
+@pytest.mark.parametrize("settle", [queued, sent, missed])
+def test_a_queued_sent_or_missed_notice_recorded_again_is_left_as_it_is(
+    session: Session,
+    make_message: Callable[..., Message],
+    settle: Callable[[Session, Callable[..., Message]], None],
+) -> None:
+    settle(session, make_message)
+    before = notice_rows(session)[notice().key]
+    settled = (before.status, before.outbox_id)
+    assert outbox.record_notices(session=session, notices=[notice()], now=NOW) == 0
+    after = notice_rows(session)[notice().key]
+    assert (after.status, after.outbox_id) == settled
+    assert outbox.claim_notices(session=session) == []
+
+
+def test_a_notice_given_twice_in_one_batch_is_recorded_once(session: Session) -> None:
+    assert outbox.record_notices(session=session, notices=[notice(), notice()], now=NOW) == 1
+
+
+def test_a_cancelled_notice_is_not_settled_as_it_may_be_revived(session: Session) -> None:
+    outbox.record_notices(session=session, notices=[notice("rec:1"), notice("rec:2")], now=NOW)
+    outbox.cancel_stale(session=session, valid_keys={notice("rec:2").key}, now=NOW)
+    outbox.claim_notices(session=session)
+    keys = {notice("rec:1").key, notice("rec:2").key}
+    assert outbox.settled_keys(session=session, keys=keys) == {notice("rec:2").key}
+
+
+def test_two_sweeps_reviving_at_once_never_put_a_notice_in_two_messages(
+    engine: Engine, make_message: Callable[..., Message]
+) -> None:
+    start = threading.Barrier(2)
+    notices = [notice(f"rec:{n}") for n in range(40)]
+
+    def sweep(_: int) -> tuple[int, list[str]]:
+        other = second_engine(engine)
+        start.wait()
+        with new_session(other) as session, transaction(session):
+            revived = outbox.record_notices(session=session, notices=notices, now=NOW)
+            keys = [row.key for row in outbox.claim_notices(session=session)]
+            if keys:
+                put_in_message(session, make_message, *keys)
+        other.dispose()
+        return revived, keys
+
+    for _ in range(5):  # each round cancels every notice, then two sweeps want them back
+        with new_session(engine) as session, transaction(session):
+            outbox.record_notices(session=session, notices=notices, now=NOW)
+            outbox.cancel_stale(session=session, valid_keys=set(), now=NOW)
+        with ThreadPoolExecutor(2) as pool:
+            (revived, first), (other_revived, second) = pool.map(sweep, range(2))
+        assert not set(first) & set(second)
+        assert len(first) + len(second) == revived + other_revived == 40
 
 
 # Claiming due messages

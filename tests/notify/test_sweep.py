@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from config import Settings
-from notifications.sweep import TickReport, sweep, tick
+from notifications.sweep import TickReport, simulate, sweep, tick
 from notifications.transports import SmtpTransport
 from workflow import services
 from workflow.db import make_engine, new_session
@@ -187,6 +187,42 @@ def test_moving_the_monitoring_date_replans_the_reminder(
     run(at(MONITORING))
     [email] = received
     assert "29 June 2027" in email["Subject"]
+
+
+def move_and_move_back(
+    engine: Engine, settings: Settings, world: World, lifecycle: Lifecycle
+) -> None:
+    """Queue the 1 June reminder, cancel it by moving the date on, and move the date back."""
+    code = watch(world)
+    sweep(engine, settings, at(date(2027, 6, 1)))
+    amend(world, lifecycle, code, MONITORING + timedelta(days=14), at(date(2027, 6, 1), 9))
+    sweep(engine, settings, at(date(2027, 6, 1), 9))
+    amend(world, lifecycle, code, MONITORING, at(date(2027, 6, 1), 10))
+
+
+def test_moving_the_date_and_back_sends_the_reminder_once_on_its_day(
+    engine: Engine,
+    settings: Settings,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    move_and_move_back(engine, settings, world, lifecycle)
+    for now in (at(date(2027, 6, 1), 10), at(date(2027, 6, 1), 11), at(date(2027, 6, 2))):
+        run(now)
+    [email] = received
+    assert email["Date"].datetime == at(date(2027, 6, 1), 10)
+    assert "15 June 2027" in email["Subject"]
+
+
+def test_after_moving_the_date_and_back_the_simulation_shows_the_reminder(
+    engine: Engine, settings: Settings, world: World, lifecycle: Lifecycle
+) -> None:
+    move_and_move_back(engine, settings, world, lifecycle)
+    [day] = simulate(engine, settings, date(2027, 6, 1), date(2027, 6, 1))
+    [message] = day.messages
+    assert "15 June 2027" in message.subject
 
 
 def amend(world: World, lifecycle: Lifecycle, code: str, monitoring: date, now: datetime) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import ssl
 from collections.abc import Callable
 from dataclasses import replace
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
@@ -19,6 +20,7 @@ from config.settings import Settings
 from notifications import emails
 from notifications.emails import BadHeader
 from notifications.notices import Message
+from notifications.rendering import SUBJECT_MAX, one_line
 from notifications.transports import (
     ConsoleTransport,
     FileTransport,
@@ -108,6 +110,8 @@ def test_the_copy_goes_in_cc(
         {"subject": "Due\r"},
         {"to_name": "Olive\r\nBcc: everyone@example.com"},
         {"to": "officer@council.example\nBcc: x@example.com"},
+        {"subject": "Due\u2028"},
+        {"to_name": "Olive\x85"},
     ],
 )
 def test_a_line_break_in_a_header_is_refused(
@@ -124,6 +128,91 @@ def test_an_address_that_is_not_one_is_refused(build: Callable[..., EmailMessage
 
 def test_a_new_message_id_is_in_the_senders_domain() -> None:
     assert emails.new_message_id("rectrack@council.example").endswith("@council.example>")
+
+
+# Headers read back as given, after a trip through a real SMTP server
+
+LONG_SUBJECT = one_line("Café culture — the council’s 🎉 review of the night-time economy " * 4)
+LONG_NAME = "Smith, John (Director of Environment, Planning, Regulatory and Community Services)"
+
+
+def delivered(smtp: Smtp, wire: list[bytes], email: EmailMessage) -> EmailMessage:
+    send(smtp(), email)
+    [raw] = wire
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def header_lines(raw: bytes, name: str) -> list[bytes]:
+    """The lines of header `name` as they were sent: the first and its continuations."""
+    lines = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"{name}:".encode()))
+    folded = itertools.takewhile(lambda line: line[:1] in (b" ", b"\t"), lines[start + 1 :])
+    return [lines[start], *folded]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Monitoring reminder: 2 recommendations, the first on Tuesday 15 June 2027",
+        one_line("Response due by Thursday 4 March 2027: CIS.12/03 Night-time economy " * 3),
+        LONG_SUBJECT,
+        "A" * SUBJECT_MAX,
+        "Réponse due: l’équipe 🎉",
+        "Two  spaces,\ta tab and =?utf-8?q?what_looks_encoded?=",
+    ],
+)
+def test_a_subject_reads_back_as_given(
+    smtp: Smtp, wire: list[bytes], build: Callable[..., EmailMessage], subject: str
+) -> None:
+    assert delivered(smtp, wire, build(subject=subject))["Subject"] == subject
+
+
+def test_a_long_subject_is_folded_into_lines_of_78_at_most(
+    smtp: Smtp, wire: list[bytes], build: Callable[..., EmailMessage]
+) -> None:
+    send(smtp(), build(subject=LONG_SUBJECT))
+    lines = header_lines(wire[0], "Subject")
+    assert len(lines) > 1 and max(map(len, lines)) <= 78
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'O\'Neil, Dr "Chair" Ünal',
+        "Zoë O’Brien 🎉",
+        LONG_NAME,
+        'A \\ and a "',
+        ", ".join(["Ünal"] * 20),
+    ],
+)
+def test_a_name_reads_back_as_given(
+    smtp: Smtp, wire: list[bytes], build: Callable[..., EmailMessage], name: str
+) -> None:
+    [address] = delivered(smtp, wire, build(to_name=name))["To"].addresses
+    assert (address.display_name, address.addr_spec) == (name, "officer@council.example")
+
+
+def test_a_long_message_id_and_the_copies_read_back_as_given(
+    smtp: Smtp, wire: list[bytes], make_message: Callable[..., Message]
+) -> None:
+    sender = "rectrack@democratic-services.a-long-council-name.gov.uk"
+    message_id, copies = emails.new_message_id(sender), (CLERK, "deputy@council.example")
+    email = emails.build(
+        make_message(cc=copies), sender=sender, message_id=message_id, now=CURRENT_TIME
+    )
+    got = delivered(smtp, wire, email)
+    assert got["Message-ID"] == message_id
+    assert tuple(a.addr_spec for a in got["Cc"].addresses) == copies
+
+
+def test_no_line_passes_998_characters_even_for_a_name_that_long(
+    smtp: Smtp, wire: list[bytes], build: Callable[..., EmailMessage]
+) -> None:
+    email = delivered(
+        smtp, wire, build(to_name=" ".join(["Zoë O’Brien"] * 100), subject=LONG_SUBJECT)
+    )
+    assert len(email["To"].addresses) == 1
+    assert max(len(line) for line in wire[0].split(b"\r\n")) <= emails.LINE_LIMIT
 
 
 # SMTP, against a real server
