@@ -85,7 +85,7 @@ def import_with_rectrack(document_path: Path, database: Path) -> float:
     with new_session(engine) as session:
         start = time.perf_counter()
         document = read_json(document_path)
-        import_document(session, document, table=table, period=period, actor=None, now=NOW)
+        import_document(session, document, table=table, period=period, by=None, now=NOW)
         seconds = time.perf_counter() - start
     engine.dispose()
     return seconds

@@ -32,7 +32,7 @@ from config import load_workflow_table
 from config.periods import Period
 from workflow import services
 from workflow.cli.demo import demo_document
-from workflow.errors import InterchangeError
+from workflow.errors import InterchangeError, NotAllowed, NotFound
 from workflow.interchange import export_document, import_document, read_json, write_json
 from workflow.interchange import records as rec
 from workflow.interchange.load import write
@@ -50,7 +50,7 @@ def import_(session: Session, document: object, **options: Any) -> rec.ImportSum
     defaults: dict[str, Any] = {
         "table": TABLE,
         "period": PERIOD,
-        "actor": None,
+        "by": None,
         "now": CURRENT_TIME,
     }
     return import_document(session, document, **defaults | options)
@@ -283,7 +283,7 @@ def test_the_baseline_target_defaults_to_the_target(session: Session) -> None:
 
 
 def test_a_recommendation_without_history_gets_one_import_line(world: World) -> None:
-    import_(world.session, sample(), actor=world.actor(CLERK))
+    import_(world.session, sample(), by=CLERK)
     plain = export_document(world.session)["recommendations"][0]
     assert plain["history"] == [
         {
@@ -296,6 +296,25 @@ def test_a_recommendation_without_history_gets_one_import_line(world: World) -> 
             "data": {},
         }
     ]
+
+
+def test_the_importer_may_be_one_of_the_documents_own_people(session: Session) -> None:
+    import_(session, sample(), by=ANN.upper())
+    assert export_document(session)["recommendations"][0]["history"][0]["actor"] == ANN
+
+
+def test_only_a_clerk_may_import(world: World) -> None:
+    before = row_counts(world.session)
+    with pytest.raises(NotAllowed, match=r"only a clerk may import, and .* is officer"):
+        import_(world.session, sample(), by=BEN)
+    assert row_counts(world.session) == before
+
+
+def test_an_unknown_importer_is_refused_before_anything_is_written(world: World) -> None:
+    before = row_counts(world.session)
+    with pytest.raises(NotFound, match=r"no person with email 'nobody@x\.example'"):
+        import_(world.session, sample(), by="nobody@x.example")
+    assert row_counts(world.session) == before
 
 
 def test_an_import_line_without_an_actor_names_nobody(session: Session) -> None:
@@ -550,7 +569,7 @@ def test_a_write_the_database_refuses_leaves_nothing_behind(world: World) -> Non
     make_recommendation(world, "a")  # ... and now it is
     before = row_counts(world.session)
     with pytest.raises(InterchangeError, match=r"^import: the database refused it: "):
-        write(world.session, validated, actor=None, now=CURRENT_TIME)
+        write(world.session, validated, by=None, now=CURRENT_TIME)
     assert row_counts(world.session) == before
 
 

@@ -26,7 +26,7 @@ def import_(world: World, *lines: str, **options: Any) -> ImportSummary:
     defaults: dict[str, Any] = {
         "table": TABLE,
         "period": Period(2, "month"),
-        "actor": None,
+        "by": None,
         "now": CURRENT_TIME,
     }
     return import_csv(world.session, StringIO("\n".join(lines) + "\n"), **defaults | options)
@@ -68,7 +68,7 @@ def test_headers_are_read_as_a_person_writes_them(world: World) -> None:
 
 
 def test_the_actor_is_named_in_each_import_line(world: World) -> None:
-    import_(world, HEADER, *ROWS, actor=world.actor(CLERK))
+    import_(world, HEADER, *ROWS, by=CLERK)
     assert services.show_recommendation(world.session, "CCS/09/a")["history"][0]["actor"] == CLERK
 
 

@@ -3,7 +3,8 @@
 RectrackError
 ├── WorkflowError            refused by the workflow (exit status 1)
 │   ├── TransitionRefused    wrong state, a missing reason, a role that may not
-│   └── EditConflict         the recommendation changed meanwhile
+│   ├── EditConflict         the recommendation changed meanwhile
+│   └── NotAllowed           the person's roles do not allow it
 └── InputError               bad input or usage (exit status 2)
     ├── NotFound             no such person, body, report or recommendation
     ├── InterchangeError     a bad record in an import, with its path
@@ -45,6 +46,13 @@ class EditConflict(WorkflowError):
         super().__init__(
             f"{code} was changed by someone else meanwhile; nothing was saved, look again and retry"
         )
+
+
+class NotAllowed(WorkflowError):
+    def __init__(self, email: str, action: str, may: str, roles: Sequence[str]) -> None:
+        self.email, self.action, self.may, self.roles = email, action, may, list(roles)
+        held = ", ".join(sorted(roles)) or "no role"
+        super().__init__(f"only {may} may {action}, and {email} is {held}")
 
 
 class InputError(RectrackError, ValueError):

@@ -55,11 +55,10 @@ def import_(
 
     fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
     with app.session() as session, _progress("Importing") as progress:
-        actor = app.actor(session, by) if by else None
         options: dict[str, Any] = {
             "table": app.table,
             "period": app.settings.reports_response_period,
-            "actor": actor,
+            "by": by,
             "now": app.clock.now(),
             "dry_run": dry_run,
             "progress": progress,

@@ -116,7 +116,7 @@ def _load(app: App, session: Session, document: dict[str, Any]) -> None:
         document,
         table=app.table,
         period=app.settings.reports_response_period,
-        actor=None,
+        by=None,
         now=datetime.combine(LOADED_ON, time(10, 0), tzinfo=app.settings.timezone),
     )
     click.echo(f"Loaded the example panel report on {LOADED_ON}: {counted(summary.counts())}.")

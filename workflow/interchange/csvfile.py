@@ -19,12 +19,11 @@ from config.workflow_table import WorkflowTable
 from workflow import store
 from workflow.errors import InterchangeError
 from workflow.interchange.bulk import Progress
-from workflow.interchange.load import read_known, write
+from workflow.interchange.load import importer, read_known, write
 from workflow.interchange.recommendations import recommendation
 from workflow.interchange.records import ImportSummary, Validated
 from workflow.interchange.scope import Scope
 from workflow.models import Recommendation, Report
-from workflow.records import Actor
 
 REQUIRED = ("report", "reference", "text", "owner", "target_date", "monitoring_date", "state")
 OPTIONAL = ("code", "priority", "lead_member")
@@ -43,7 +42,7 @@ def import_csv(
     *,
     table: WorkflowTable,
     period: Period,
-    actor: Actor | None,
+    by: str | None,
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -58,7 +57,8 @@ def import_csv(
         for number, record in _records(stream)
     )
     validated = Validated((), (), (), (), recs)
-    write(session, validated, actor=actor, now=now, dry_run=dry_run, progress=progress)
+    by = importer(session, validated, by)
+    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow.db import transaction
-from workflow.errors import InterchangeError
+from workflow.errors import InterchangeError, NotAllowed
 from workflow.interchange.bulk import Ids, Progress, write_recommendations
 from workflow.interchange.records import (
     BodyRecord,
@@ -29,7 +29,7 @@ from workflow.interchange.records import (
 )
 from workflow.interchange.validate import validate_document
 from workflow.models import Body, Meeting, Person, Recommendation, Report
-from workflow.records import Actor
+from workflow.store import get_person, normal_email
 
 
 def import_document(
@@ -38,27 +38,45 @@ def import_document(
     *,
     table: WorkflowTable,
     period: Period,
-    actor: Actor | None,
+    by: str | None,
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate the whole document, then write all of it or (on any refusal) none of it.
 
-    Raises InterchangeError naming the first bad record's path. With `dry_run`,
-    everything is checked (against the database too) and nothing is written.
+    `by` is the email of the clerk importing it, who may be one of the document's
+    own people. Raises InterchangeError naming the first bad record's path. With
+    `dry_run`, everything is checked (against the database too) and nothing is written.
     """
     known = read_known(session)
     validated = validate_document(document, table=table, period=period, known=known)
-    write(session, validated, actor=actor, now=now, dry_run=dry_run, progress=progress)
+    by = importer(session, validated, by)
+    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
+
+
+def importer(session: Session, validated: Validated, by: str | None) -> str | None:
+    """Return the importer's email as stored; they must be a clerk, known here or in the document.
+
+    Raises NotFound for nobody of that email, NotAllowed for someone who is not a clerk.
+    """
+    if by is None:
+        return None
+    email = normal_email(by)
+    roles = next((person.roles for person in validated.people if person.email == email), None)
+    if roles is None:
+        roles = tuple(get_person(session=session, email=email).roles)
+    if "clerk" not in roles:
+        raise NotAllowed(email, "import", "a clerk", roles)
+    return email
 
 
 def write(
     session: Session,
     validated: Validated,
     *,
-    actor: Actor | None,
+    by: str | None,
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -75,7 +93,7 @@ def write(
                 _ids(connection, Body, "name"),
                 _ids(connection, Report, "reference"),
             )
-            line = {"actor_id": actor.person_id if actor else None, "at": now}
+            line = {"actor_id": ids.people[by] if by else None, "at": now}
             write_recommendations(connection, validated.recommendations, ids, line, progress)
     except (IntegrityError, DataError) as error:
         # The checks came first, so only a concurrent writer or an odd table gets here.
