@@ -14,7 +14,6 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +21,7 @@ from sqlmodel import Session
 
 from notifications import emails, outbox
 from notifications.notices import Kind, Message
-from notifications.transports import Connection, Transport, TransportError
+from notifications.transports import Connection, Mail, Transport, TransportError
 from workflow.db import new_session, transaction
 from workflow.models import OutboxRow
 
@@ -68,58 +67,62 @@ class Dispatcher:
         against that message and never stops the others or raises from here.
         """
         report = DispatchReport()
-        while not report.paused and (rows := self._claim(engine, now)):
-            await self._send_batch(engine, deque(rows), now, report)
+        while not report.paused:
+            # One database connection per batch, as one SMTP connection: each message's
+            # result is still its own transaction, without a session's set-up per message.
+            with new_session(engine) as session:
+                rows = self._claim(session, now)
+                if not rows:
+                    break
+                await self._send_batch(session, deque(rows), now, report)
         return report
 
-    def _claim(self, engine: Engine, now: datetime) -> list[OutboxRow]:
-        with new_session(engine) as session, transaction(session):
+    def _claim(self, session: Session, now: datetime) -> list[OutboxRow]:
+        with transaction(session):
             return outbox.claim_due(
                 session=session, now=now, lease=self.lease, limit=self.batch_size
             )
 
     async def _send_batch(
-        self, engine: Engine, pending: deque[OutboxRow], now: datetime, report: DispatchReport
+        self, session: Session, pending: deque[OutboxRow], now: datetime, report: DispatchReport
     ) -> None:
         # The batch must end well inside the lease, or another dispatcher could take
         # the same rows while this one is still sending them.
         deadline = self.lease.total_seconds() * 0.8
         try:
             async with asyncio.timeout(deadline), self.transport.connect() as connection:
-                await self._send_each(engine, connection, pending, now, report)
+                await self._send_each(session, connection, pending, now, report)
         except TransportError as error:  # the connection could not be opened
-            self._record_each(engine, pending, error, now, report)
+            self._record_each(session, pending, error, now, report)
         except TimeoutError:
             late = TransportError(f"the batch was not sent within {deadline:g}s")
-            self._record_each(engine, pending, late, now, report)
+            self._record_each(session, pending, late, now, report)
         if pending:  # untried: they wait out a pause, or go at once over a new connection
-            released = self._release(engine, pending)
+            released = self._release(session, pending)
             if report.paused:
                 report.released += released
 
     async def _send_each(
         self,
-        engine: Engine,
+        session: Session,
         connection: Connection,
         pending: deque[OutboxRow],
         now: datetime,
         report: DispatchReport,
     ) -> None:
         while pending:
-            error = await self._attempt(connection, pending[0], now)
-            self._record(engine, pending.popleft(), error, now, report)
+            error = await self._attempt(connection, pending[0])
+            self._record(session, pending.popleft(), error, now, report)
             if error is not None and not error.permanent:
                 return  # after a pause or a passing fault, this connection is not trusted
 
-    async def _attempt(
-        self, connection: Connection, row: OutboxRow, now: datetime
-    ) -> TransportError | None:
+    async def _attempt(self, connection: Connection, row: OutboxRow) -> TransportError | None:
         try:
-            email = self._email(row, now)
+            mail = self._mail(row)
         except ValueError as error:  # a poison row: it can never be sent as it is
             return TransportError(f"cannot be sent as written: {error}", permanent=True)
         try:
-            await connection.send(email)
+            await connection.send(mail)
         except TransportError as error:
             return error
         except Exception as error:  # a fault in the transport must not stop the batch
@@ -127,7 +130,21 @@ class Dispatcher:
             return TransportError(f"{type(error).__name__}: {error}")
         return None
 
-    def _email(self, row: OutboxRow, now: datetime) -> EmailMessage:
+    def _mail(self, row: OutboxRow) -> Mail:
+        """The stored email, to the row's recipient and copies.
+
+        The envelope sender, where bounces go, is this dispatcher's: the From in the
+        stored bytes is the sender's when the message was queued.
+        """
+        content = row.content if row.content is not None else self._build(row)
+        recipients = (row.recipient, *row.cc)
+        return Mail(self.sender, recipients, row.message_id, content)
+
+    def _build(self, row: OutboxRow) -> bytes:
+        """Build a message queued before its email was stored (schema 0003) as enqueue would.
+
+        It is dated when it was queued. Raises ValueError if it cannot be built.
+        """
         message = Message(
             kind=Kind(row.kind),
             to=row.recipient,
@@ -137,22 +154,25 @@ class Dispatcher:
             html=row.html_body,
             cc=tuple(row.cc),
         )
-        return emails.build(message, sender=self.sender, message_id=row.message_id, now=now)
+        email = emails.build(
+            message, sender=self.sender, message_id=row.message_id, now=row.created_at
+        )
+        return emails.as_bytes(email)
 
     def _record_each(
         self,
-        engine: Engine,
+        session: Session,
         pending: deque[OutboxRow],
         error: TransportError,
         now: datetime,
         report: DispatchReport,
     ) -> None:
         while pending and not report.paused:
-            self._record(engine, pending.popleft(), error, now, report)
+            self._record(session, pending.popleft(), error, now, report)
 
-    def _release(self, engine: Engine, rows: deque[OutboxRow]) -> int:
+    def _release(self, session: Session, rows: deque[OutboxRow]) -> int:
         try:
-            with new_session(engine) as session, transaction(session):
+            with transaction(session):
                 return outbox.release(session=session, rows=rows)
         except SQLAlchemyError:  # the lease runs out and the rows are taken again
             log.exception("could not give back %d claimed messages", len(rows))
@@ -160,7 +180,7 @@ class Dispatcher:
 
     def _record(
         self,
-        engine: Engine,
+        session: Session,
         row: OutboxRow,
         error: TransportError | None,
         now: datetime,
@@ -171,7 +191,7 @@ class Dispatcher:
             report.paused, report.reason = True, error.message
             log.error("sending is paused, messages wait in the outbox: %s", error.message)
         try:
-            with new_session(engine) as session, transaction(session):
+            with transaction(session):
                 outcome = self._settle(session, row, error, now)
         except SQLAlchemyError:  # the lease runs out and the row is taken again
             log.exception("message %s: could not record the result", row.id)

@@ -20,13 +20,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from notifications import emails
 from notifications.notices import Message, Notice
 from workflow.models import NoticeRow, OutboxRow
+from workflow.prepared import Prepared
 
 FIRST_RETRY = timedelta(minutes=5)
 LONGEST_WAIT = timedelta(hours=1)
@@ -139,7 +140,15 @@ def enqueue(
     sender: str,
     now: datetime,
 ) -> int:
-    """Add `message` to the outbox, due at once, and attach its notices; return its id."""
+    """Add `message` to the outbox, due at once, and attach its notices; return its id.
+
+    The email is built here, once: from `sender`, dated `now` (the time it
+    originated, which a retry keeps) and with a new Message-ID. Its bytes are
+    stored and every attempt sends them as they are. Raises emails.BadHeader, before
+    anything is written, if the message cannot be built.
+    """
+    message_id = emails.new_message_id(sender)
+    email = emails.build(message, sender=sender, message_id=message_id, now=now)
     row = OutboxRow(
         kind=message.kind.value,
         recipient=message.to,
@@ -148,7 +157,8 @@ def enqueue(
         subject=message.subject,
         text_body=message.text,
         html_body=message.html,
-        message_id=emails.new_message_id(sender),
+        message_id=message_id,
+        content=emails.as_bytes(email),
         status=MessageStatus.QUEUED,
         next_attempt_at=now,
         created_at=now,
@@ -317,20 +327,27 @@ def release(*, session: Session, rows: Iterable[OutboxRow]) -> int:
     )
 
 
-def _settle(session: Session, row: OutboxRow, **values: Any) -> bool:
-    # The claim is (id, attempts): if the lease ran out and another dispatcher
-    # claimed the row meanwhile, this late result must not overwrite its own.
-    statement = (
-        update(OutboxRow)
-        .where(
-            col(OutboxRow.id) == row.id,
-            col(OutboxRow.status) == MessageStatus.SENDING,
-            col(OutboxRow.attempts) == row.attempts,
-        )
-        .values(lease_until=None, **values)
-        .execution_options(synchronize_session=False)
+# The claim is (id, attempts): if the lease ran out and another dispatcher claimed
+# the row meanwhile, a late result must not overwrite its own. Every message's result
+# runs this, so it is compiled once per database (workflow.prepared), not per
+# message; the SET clause comes from the values given.
+_SETTLE = Prepared(
+    update(OutboxRow).where(
+        col(OutboxRow.id) == bindparam("claimed_id"),
+        col(OutboxRow.status) == bindparam("while_sending", MessageStatus.SENDING.value),
+        col(OutboxRow.attempts) == bindparam("claimed_attempts"),
     )
-    return session.exec(statement).rowcount == 1
+)
+
+
+def _settle(session: Session, row: OutboxRow, **values: Any) -> bool:
+    params = {
+        **values,
+        "lease_until": None,
+        "claimed_id": row.id,
+        "claimed_attempts": row.attempts,
+    }
+    return _SETTLE.rowcount(session.connection(), params) == 1
 
 
 def list_messages(*, session: Session, status: str | None = None) -> list[OutboxRow]:

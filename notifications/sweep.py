@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ from notifications.notices import Kind, Message, Notice
 from notifications.planning import DayRange, Plan, Rules, Window
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
-from notifications.transports import Transport, transport_from_settings
+from notifications.transports import Mail, Transport, transport_from_settings
 from workflow.db import new_session, transaction
 from workflow.models import SweepRow
 
@@ -173,17 +172,28 @@ def _enqueue_claimed(
     claimed = [by_key[row.key] for row in outbox.claim_notices(session=session)]
     queued, errors = 0, []
     for group in planning.group(claimed):
-        keys = _keys(group)
         try:
             message = render(group)
         except Exception as error:  # one bad name or template must not hold up the rest
-            errors.append(f"{group[0].kind.value} to {group[0].recipient}: {error}")
-            log.error("cannot make the message %s", errors[-1])
-            outbox.unclaim_notices(session=session, keys=keys)
+            errors.append(_put_back(session, group, error))
             continue
-        outbox.enqueue(session=session, message=message, notice_keys=keys, sender=sender, now=now)
+        try:
+            outbox.enqueue(
+                session=session, message=message, notice_keys=_keys(group), sender=sender, now=now
+            )
+        except emails.BadHeader as error:  # refused before anything was written
+            errors.append(_put_back(session, group, error))
+            continue
         queued += 1
     return queued, errors
+
+
+def _put_back(session: Session, group: Sequence[Notice], error: Exception) -> str:
+    """Log why no message could be made of `group`, and leave it for the next sweep."""
+    reason = f"{group[0].kind.value} to {group[0].recipient}: {error}"
+    log.error("cannot make the message %s", reason)
+    outbox.unclaim_notices(session=session, keys=_keys(group))
+    return reason
 
 
 def dispatch(
@@ -294,7 +304,8 @@ def send_test(
     )
     message_id = emails.new_message_id(sender)
     email = emails.build(message, sender=sender, message_id=message_id, now=now)
-    asyncio.run(_send_one(transport or transport_from_settings(settings), email))
+    mail = Mail(sender, (to,), message_id, emails.as_bytes(email))
+    asyncio.run(_send_one(transport or transport_from_settings(settings), mail))
     return message_id
 
 
@@ -304,6 +315,6 @@ TEST_TEXT = (
 )
 
 
-async def _send_one(transport: Transport, email: EmailMessage) -> None:
+async def _send_one(transport: Transport, mail: Mail) -> None:
     async with transport.connect() as connection:
-        await connection.send(email)
+        await connection.send(mail)

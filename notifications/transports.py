@@ -1,10 +1,10 @@
 """Ways to deliver an email: SMTP, a folder of .eml files, the console, a list in memory.
 
 The only module that imports aiosmtplib. A transport opens one connection per
-batch and sends each email over it:
+batch and sends each email over it, as the bytes it was stored as:
 
     async with transport.connect() as connection:
-        await connection.send(email)
+        await connection.send(mail)
 
 Both raise TransportError when delivery did not happen, saying whether trying again
 can help: `permanent` (this message is refused for good), `pause` (nothing can be
@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from email.message import EmailMessage
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -40,9 +40,23 @@ class TransportError(Exception):
         super().__init__(message)
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One email ready to go: its bytes as built (`emails.as_bytes`) and its SMTP envelope.
+
+    The envelope is given, not read from the headers: `sender` is the address the
+    server sends bounces to, `recipients` who it goes to (To and Cc).
+    """
+
+    sender: str
+    recipients: tuple[str, ...]
+    message_id: str
+    content: bytes
+
+
 class Connection(Protocol):
-    async def send(self, email: EmailMessage) -> None:
-        """Deliver `email`; raise TransportError if it was not."""
+    async def send(self, mail: Mail) -> None:
+        """Deliver `mail`; raise TransportError if it was not."""
         ...
 
 
@@ -103,10 +117,11 @@ class _SmtpConnection:
     def __init__(self, client: aiosmtplib.SMTP, timeout: float) -> None:
         self.client, self.timeout = client, timeout
 
-    async def send(self, email: EmailMessage) -> None:
+    async def send(self, mail: Mail) -> None:
         try:
             async with asyncio.timeout(self.timeout):
-                refused, _ = await self.client.send_message(email)
+                # The stored bytes as they are: no building or flattening per attempt.
+                refused, _ = await self.client.sendmail(mail.sender, mail.recipients, mail.content)
         except TimeoutError as error:
             self.client.close()  # cut off mid-command, the session cannot be trusted
             raise TransportError(f"no answer within {self.timeout:g}s") from error
@@ -191,16 +206,16 @@ class FileTransport:
             raise TransportError(f"cannot make {self.directory}: {error}", pause=True) from error
         yield self
 
-    async def send(self, email: EmailMessage) -> None:
-        path = self.directory / f"{_file_stem(email)}.eml"
+    async def send(self, mail: Mail) -> None:
+        path = self.directory / f"{_file_stem(mail.message_id)}.eml"
         try:
-            _write_atomically(path, email.as_bytes())
+            _write_atomically(path, mail.content)
         except OSError as error:
             raise TransportError(f"cannot write {path}: {error}") from error
 
 
-def _file_stem(email: EmailMessage) -> str:
-    return re.sub(r"[^A-Za-z0-9.@_-]", "", str(email["Message-ID"] or "message")) or "message"
+def _file_stem(message_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.@_-]", "", message_id) or "message"
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -225,15 +240,16 @@ class ConsoleTransport:
     async def connect(self) -> AsyncIterator[Connection]:
         yield self
 
-    async def send(self, email: EmailMessage) -> None:
-        self.stream.write(f"{email.as_string()}\n{'-' * 72}\n")
+    async def send(self, mail: Mail) -> None:
+        text = mail.content.decode("ascii", errors="replace").replace("\r\n", "\n")
+        self.stream.write(f"{text}\n{'-' * 72}\n")
 
 
 class MemoryTransport:
     """Keep each email in `outbox`; fail with `error` when one is set. For tests."""
 
     def __init__(self, error: TransportError | None = None) -> None:
-        self.outbox: list[EmailMessage] = []
+        self.outbox: list[Mail] = []
         self.error = error
         self.connections = 0
 
@@ -242,10 +258,10 @@ class MemoryTransport:
         self.connections += 1
         yield self
 
-    async def send(self, email: EmailMessage) -> None:
+    async def send(self, mail: Mail) -> None:
         if self.error is not None:
             raise self.error
-        self.outbox.append(email)
+        self.outbox.append(mail)
 
 
 def transport_from_settings(settings: Settings, console: TextIO | None = None) -> Transport:

@@ -38,6 +38,7 @@ class Recorder:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.wire: list[bytes] = []  # each message as it came over the connection
+        self.envelopes: list[tuple[str, list[str]]] = []  # each MAIL FROM and its RCPT TOs
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -63,6 +64,7 @@ class Recorder:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.wire.append(envelope.content)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         message["X-Peer"] = ":".join(map(str, session.peer))  # tells connections apart
         self.messages.append(message)
@@ -125,6 +127,13 @@ def wire(smtp_server: SmtpServer) -> list[bytes]:
     """The bytes of each message the SMTP server receives from now on."""
     smtp_server.recorder.wire.clear()
     return smtp_server.recorder.wire
+
+
+@pytest.fixture
+def envelopes(smtp_server: SmtpServer) -> list[tuple[str, list[str]]]:
+    """The envelope (sender, recipients) of each message the SMTP server receives from now on."""
+    smtp_server.recorder.envelopes.clear()
+    return smtp_server.recorder.envelopes
 
 
 @pytest.fixture

@@ -9,17 +9,25 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from factories import CURRENT_TIME
+from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from notifications import outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
-from notifications.transports import Connection, MemoryTransport, SmtpTransport, TransportError
+from notifications.notices import Message
+from notifications.transports import (
+    Connection,
+    Mail,
+    MemoryTransport,
+    SmtpTransport,
+    TransportError,
+)
 from workflow.db import make_engine, new_session, transaction
 from workflow.models import OutboxRow
 
 NOW = CURRENT_TIME
+SENDER = "rectrack@council.example"
 LEASE = timedelta(minutes=5)
 Smtp = Callable[..., SmtpTransport]
 Drain = Callable[..., DispatchReport]
@@ -163,7 +171,7 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(
 
     def dispatch(_: int) -> DispatchReport:
         own = make_engine(engine.url.render_as_string(hide_password=False))
-        dispatcher = Dispatcher(smtp(), sender="rectrack@council.example", batch_size=4)
+        dispatcher = Dispatcher(smtp(), sender=SENDER, batch_size=4)
         try:
             return asyncio.run(dispatcher.drain(own, NOW))
         finally:
@@ -184,14 +192,94 @@ def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
     assert memory.connections == 3
 
 
-def test_a_message_that_cannot_be_built_fails_and_the_rest_go(
+# The email as sent: built once when queued, the same bytes at every attempt
+
+
+class RefusingTransport(MemoryTransport):
+    """Keeps each email it is given in `outbox`, then refuses it as a busy server would."""
+
+    async def send(self, mail: Mail) -> None:
+        self.outbox.append(mail)
+        raise TransportError("421 busy")
+
+
+def test_the_server_receives_the_stored_message_byte_for_byte(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, wire: list[bytes]
+) -> None:
+    [ident] = queue()
+    drain(smtp())
+    assert wire == [stored(engine, ident).content]
+
+
+def test_a_retry_resends_the_same_bytes_dated_when_the_message_was_queued(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    wire: list[bytes],
+    received: list[EmailMessage],
+) -> None:
+    [ident] = queue()
+    refusing = RefusingTransport()
+    assert drain(refusing).retried == 1
+    assert drain(smtp(), NOW + timedelta(minutes=5)).sent == 1
+    [first] = refusing.outbox
+    assert wire == [first.content] == [stored(engine, ident).content]
+    assert received[0]["Message-ID"] == first.message_id
+    assert received[0]["Date"].datetime == NOW
+
+
+def test_the_envelope_is_from_its_sender_to_the_rows_recipient_and_copies(
+    engine: Engine,
+    drain: Drain,
+    smtp: Smtp,
+    envelopes: list[tuple[str, list[str]]],
+    received: list[EmailMessage],
+    make_message: Callable[..., Message],
+) -> None:
+    with new_session(engine) as session, transaction(session):
+        message, earlier = make_message(cc=(CLERK, CHAIR)), "earlier@council.example"
+        outbox.enqueue(session=session, message=message, notice_keys=[], sender=earlier, now=NOW)
+    drain(smtp())
+    assert envelopes == [(SENDER, [OFFICER, CLERK, CHAIR])]
+    assert received[0]["From"] == earlier  # the message as it was queued
+
+
+def queued_before_emails_were_stored(
+    engine: Engine, session: Session, ident: int, **fields: str
+) -> OutboxRow:
+    """Make message `ident` as a database from before migration 0004 holds it: no bytes."""
+    row = stored(engine, ident)
+    row.content = None
+    for name, value in fields.items():
+        setattr(row, name, value)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def test_a_message_queued_before_emails_were_stored_is_built_as_it_is_sent(
+    engine: Engine,
+    session: Session,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    received: list[EmailMessage],
+) -> None:
+    [ident] = queue()
+    old = queued_before_emails_were_stored(engine, session, ident)
+    assert drain(smtp(), NOW + timedelta(hours=1)).sent == 1
+    [email] = received
+    assert (email["Message-ID"], email["Subject"]) == (old.message_id, old.subject)
+    assert email["Date"].datetime == NOW
+
+
+def test_an_old_message_that_cannot_be_built_fails_and_the_rest_go(
     engine: Engine, session: Session, queue: Queue, drain: Drain
 ) -> None:
     bad, good = queue(), queue()
-    poison = stored(engine, bad[0])
-    poison.subject = "Due\nBcc: everyone@example.com"
-    session.add(poison)
-    session.commit()
+    subject = "Due\nBcc: everyone@example.com"
+    queued_before_emails_were_stored(engine, session, bad[0], subject=subject)
     memory = MemoryTransport()
     report = drain(memory)
     assert (report.failed, report.sent) == (1, 1)
@@ -206,7 +294,7 @@ class FaultyTransport:
     async def connect(self) -> AsyncIterator[Connection]:
         yield self
 
-    async def send(self, email: EmailMessage) -> None:
+    async def send(self, mail: Mail) -> None:
         raise RuntimeError("a bug in the transport")
 
 

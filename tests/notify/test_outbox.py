@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
 from notifications import outbox
+from notifications.emails import BadHeader
 from notifications.notices import Kind, Message, Notice
 from notifications.outbox import NoticeStatus, next_attempt
 from workflow.db import HEAD, make_engine, new_session, schema_revision, transaction, upgrade
@@ -100,10 +103,45 @@ def test_init_upgrades_a_0001_database_and_then_changes_nothing(tmp_path: Path) 
     engine.dispose()
 
 
-def test_the_migrations_build_exactly_the_tables_the_models_declare(engine: Engine) -> None:
+def migrate(engine: Engine, revision: str, downgrade: bool = False) -> None:
+    config = Config()
+    config.set_main_option("script_location", "workflow:migrations")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if downgrade else command.upgrade)(config, revision)
+
+
+def differences(engine: Engine) -> list[object]:
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
-    assert differences == []
+        return list(compare_metadata(MigrationContext.configure(connection), SQLModel.metadata))
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_declare(engine: Engine) -> None:
+    assert differences(engine) == []
+
+
+OLD_MESSAGE = """
+    INSERT INTO outbox (kind, recipient, recipient_name, cc, subject, text_body, html_body,
+                        message_id, status, attempts, next_attempt_at, created_at)
+    VALUES ('monitoring-reminder', 'officer@council.example', 'Olive Officer', '[]',
+            'Monitoring due', 'Due.', '<p>Due.</p>', '<old@council.example>', 'queued', 0,
+            '2027-02-01 09:30:00', '2027-02-01 09:30:00')
+"""
+
+
+def test_a_0003_database_upgrades_keeping_its_queued_messages_without_bytes(
+    engine: Engine,
+) -> None:
+    migrate(engine, "0003", downgrade=True)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(OLD_MESSAGE)
+    finally:
+        assert upgrade(engine) == ("0003", HEAD)
+    assert differences(engine) == []
+    with new_session(engine) as session:
+        [old] = outbox.list_messages(session=session)
+    assert (old.message_id, old.status, old.content) == ("<old@council.example>", "queued", None)
 
 
 # Notices
@@ -178,6 +216,33 @@ def test_enqueueing_queues_the_message_now_and_attaches_its_notices(
     assert (row.status, row.attempts, row.next_attempt_at) == ("queued", 0, NOW)
     assert row.message_id.startswith("<") and row.message_id.endswith("@council.example>")
     assert {n.outbox_id for n in notice_rows(session).values()} == {ident}
+
+
+def test_enqueueing_stores_the_email_built_once_dated_now(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    row = message(session, put_in_message(session, make_message))
+    assert row.content is not None
+    email = BytesParser(policy=policy.default).parsebytes(row.content)
+    assert (email["Message-ID"], email["To"]) == (row.message_id, f"Olive Officer <{OFFICER}>")
+    assert (email["From"], email["Subject"], email["Date"].datetime) == (SENDER, row.subject, NOW)
+
+
+def test_a_message_that_cannot_be_built_is_refused_and_nothing_written(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    outbox.record_notices(session=session, notices=[notice()], now=NOW)
+    outbox.claim_notices(session=session)
+    with pytest.raises(BadHeader, match="not an email address"):
+        outbox.enqueue(
+            session=session,
+            message=make_message(to="officer.council.example"),
+            notice_keys=[notice().key],
+            sender=SENDER,
+            now=NOW,
+        )
+    assert outbox.list_messages(session=session) == []
+    assert notice_rows(session)[notice().key].outbox_id is None
 
 
 def test_each_message_gets_its_own_message_id(

@@ -321,6 +321,22 @@ def test_a_message_that_cannot_be_made_waits_and_the_others_go(
     assert run(at(date(2027, 6, 1), 8, 5)).summary()["sent"] == 1
 
 
+def test_a_message_to_an_address_no_email_can_have_waits_and_the_others_go(
+    engine: Engine, world: World, run: Run, received: list[EmailMessage]
+) -> None:
+    watch(world, "a")
+    watch(world, "b", owner=OTHER_OFFICER)
+    otto = world.session.exec(select(Person).where(Person.email == OTHER_OFFICER)).one()
+    otto.email = "otto.council.example"
+    world.session.commit()
+    report = run(at(date(2027, 6, 1)))
+    assert (report.summary()["sent"], len(report.sweep.errors)) == (1, 1)
+    assert "not an email address" in report.sweep.errors[0]
+    otto.email = OTHER_OFFICER
+    world.session.commit()
+    assert run(at(date(2027, 6, 1), 8, 5)).summary()["sent"] == 1
+
+
 # Two services at once
 
 

@@ -14,7 +14,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from factories import CLERK, CURRENT_TIME
+from factories import CHAIR, CLERK, CURRENT_TIME
 
 from config.settings import Settings
 from notifications import emails
@@ -24,6 +24,7 @@ from notifications.rendering import SUBJECT_MAX, one_line
 from notifications.transports import (
     ConsoleTransport,
     FileTransport,
+    Mail,
     MemoryTransport,
     SmtpTransport,
     Transport,
@@ -48,16 +49,25 @@ def build(make_message: Callable[..., Message]) -> Callable[..., EmailMessage]:
     return build_email
 
 
-def send(transport: Transport, *messages: EmailMessage) -> None:
+def mail_of(email: EmailMessage) -> Mail:
+    """`email` as the outbox stores it: from its From, to its To and Cc."""
+    recipients = [
+        a.addr_spec for name in ("To", "Cc") for a in getattr(email[name], "addresses", ())
+    ]
+    [sender] = email["From"].addresses
+    return Mail(sender.addr_spec, tuple(recipients), email["Message-ID"], emails.as_bytes(email))
+
+
+def send(transport: Transport, *messages: EmailMessage | Mail) -> None:
     async def run() -> None:
         async with transport.connect() as connection:
             for message in messages:
-                await connection.send(message)
+                await connection.send(message if isinstance(message, Mail) else mail_of(message))
 
     asyncio.run(run())
 
 
-def refusal(transport: Transport, *messages: EmailMessage) -> TransportError:
+def refusal(transport: Transport, *messages: EmailMessage | Mail) -> TransportError:
     with pytest.raises(TransportError) as caught:
         send(transport, *messages)
     return caught.value
@@ -124,6 +134,18 @@ def test_a_line_break_in_a_header_is_refused(
 def test_an_address_that_is_not_one_is_refused(build: Callable[..., EmailMessage]) -> None:
     with pytest.raises(BadHeader, match="not an email address"):
         build(to="")
+
+
+def test_as_bytes_is_ascii_with_crlf_line_ends_whatever_the_text(
+    make_message: Callable[..., Message],
+) -> None:
+    text = "Café culture — l’équipe 🎉\n" * 3
+    message = make_message(to_name="Zoë O’Brien", subject="Réponse due 🎉", text=text)
+    email = emails.build(message, sender=SENDER, message_id=MESSAGE_ID, now=CURRENT_TIME)
+    content = emails.as_bytes(email)
+    assert content.isascii() and b"\n" not in content.replace(b"\r\n", b"")
+    stored = BytesParser(policy=policy.default).parsebytes(content)
+    assert stored.get_body(("plain",)).get_content() == text  # type: ignore[union-attr]
 
 
 def test_a_new_message_id_is_in_the_senders_domain() -> None:
@@ -229,6 +251,22 @@ def test_smtp_delivers_over_one_connection(
     assert received[0]["X-Peer"] == received[1]["X-Peer"]
 
 
+def test_smtp_sends_the_bytes_as_given(
+    smtp: Smtp, wire: list[bytes], build: Callable[..., EmailMessage]
+) -> None:
+    mail = mail_of(build(subject="Réponse due 🎉"))
+    send(smtp(), mail)
+    assert wire == [mail.content]
+
+
+def test_smtp_the_envelope_is_the_one_given_not_the_headers(
+    smtp: Smtp, envelopes: list[tuple[str, list[str]]], build: Callable[..., EmailMessage]
+) -> None:
+    to_the_chair = replace(mail_of(build()), sender="bounces@council.example", recipients=(CHAIR,))
+    send(smtp(), to_the_chair)
+    assert envelopes == [("bounces@council.example", [CHAIR])]
+
+
 def test_smtp_a_4xx_refusal_is_worth_retrying(
     smtp: Smtp, build: Callable[..., EmailMessage]
 ) -> None:
@@ -315,6 +353,15 @@ def test_files_are_written_as_eml_named_by_message_id(
     assert [p.get_content_type() for p in email.iter_parts()] == ["text/plain", "text/html"]
 
 
+def test_a_file_holds_the_bytes_as_given(
+    tmp_path: Path, build: Callable[..., EmailMessage]
+) -> None:
+    mail = mail_of(build())
+    send(FileTransport(tmp_path), mail)
+    [path] = tmp_path.iterdir()
+    assert path.read_bytes() == mail.content
+
+
 def test_a_message_sent_again_replaces_its_file(
     tmp_path: Path, build: Callable[..., EmailMessage]
 ) -> None:
@@ -333,7 +380,8 @@ def test_an_unwritable_folder_pauses_sending(
 def test_the_console_shows_the_whole_message(build: Callable[..., EmailMessage]) -> None:
     stream = io.StringIO()
     send(ConsoleTransport(stream), build())
-    assert "Subject: Monitoring due: CCS/09/a" in stream.getvalue()
+    assert "Subject: Monitoring due: CCS/09/a\n" in stream.getvalue()
+    assert "\r" not in stream.getvalue()
 
 
 def test_memory_keeps_each_message(build: Callable[..., EmailMessage]) -> None:
