@@ -112,6 +112,15 @@ def test_rowcount_counts_the_rows_an_update_matched(world: World) -> None:
     assert set_by_code().rowcount(world.session.connection(), params) == 1
 
 
+def test_a_value_written_into_the_statement_is_sent_with_it(world: World) -> None:
+    code = make_recommendation(world)
+    where = col(Recommendation.code) == bindparam("the_code")
+    prepared = Prepared(update(Recommendation).where(where).values(rag="red"))
+    assert prepared.rowcount(world.session.connection(), {"the_code": code}) == 1
+    rag = world.session.exec(select(Recommendation.rag).where(where), params={"the_code": code})
+    assert rag.one() == "red"
+
+
 def test_a_duplicate_code_raises_integrity_error(world: World) -> None:
     code = make_recommendation(world, "a")
     values = {"report_id": world.report_id, "reference": "b", "code": code, "text": "again"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Dialect, Insert, Select, Update
+from sqlalchemy import BindParameter, Connection, Dialect, Insert, Select, Update
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -106,12 +106,15 @@ class _Form:
         assert isinstance(compiled, SQLCompiler)
         if _needs_more_than_sql(compiled):
             return None
-        names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
+        # The names as rendered in the SQL: an anonymous bind (a literal value in the
+        # statement) is keyed in `binds` by a name of its own, not the one rendered.
+        rendered = {name: bind for bind, name in compiled.bind_names.items()}
+        names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(rendered)
         values = compiled.construct_params(dict.fromkeys(keys))
         return cls(
             sql=compiled.string,
             names=names,
-            binds=tuple(_bind_converter(compiled, name, dialect) for name in names),
+            binds=tuple(_bind_converter(rendered[name], dialect) for name in names),
             fixed={name: values[name] for name in names if name not in keys},
             positional=dialect.positional,
             dialect=dialect,
@@ -158,5 +161,5 @@ def _needs_more_than_sql(compiled: SQLCompiler) -> bool:
     )
 
 
-def _bind_converter(compiled: SQLCompiler, name: str, dialect: Dialect) -> Convert:
-    return compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+def _bind_converter(bind: BindParameter[Any], dialect: Dialect) -> Convert:
+    return bind.type.dialect_impl(dialect).bind_processor(dialect)
