@@ -31,11 +31,13 @@ new due day and so a new key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING
+from functools import cache, cached_property
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from notifications.notices import Kind, Notice
@@ -56,9 +58,11 @@ class Contact:
     name: str
 
 
-@dataclass(frozen=True)
-class RecItem:
+class RecItem(NamedTuple):
     """A recommendation as planning and rendering see it."""
+
+    # A named tuple rather than a frozen dataclass: as immutable, and several times
+    # cheaper to build, and a sweep loads thousands of these.
 
     id: int
     code: str
@@ -217,6 +221,7 @@ class _Sweep:
     come: date  # the latest day whose notices are out by `now`
     since: datetime | None
     since_come: date | None  # the latest day whose notices were out by `since`
+    _send_times: dict[date, datetime] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def at(cls, rules: Rules, now: datetime, since: datetime | None) -> _Sweep:
@@ -225,13 +230,18 @@ class _Sweep:
         since_come = rules.last_send_day(since) if since is not None else None
         return cls(rules, local_day(now, rules.tz), rules.last_send_day(now), since, since_come)
 
+    def send_time(self, day: date) -> datetime:
+        """`rules.send_time(day)`, worked out once per day of this sweep."""
+        # The zone arithmetic is the dearest part of a notice, and the thousands of
+        # notices of a sweep fall on a few dozen days.
+        at = self._send_times.get(day)
+        if at is None:
+            at = self._send_times[day] = self.rules.send_time(day)
+        return at
 
-@dataclass(frozen=True)
-class _Candidate:
-    """The current notice of a series and the last local day it is worth sending."""
 
-    notice: Notice
-    until: date
+# The current notice of a series and the last local day it is worth sending.
+_Candidate = tuple[Notice, date]
 
 
 def window(rules: Rules, now: datetime, since: datetime | None) -> Window:
@@ -258,15 +268,24 @@ def window(rules: Rules, now: datetime, since: datetime | None) -> Window:
 def plan(snapshot: Snapshot, rules: Rules, now: datetime, since: datetime | None) -> Plan:
     """Return what is due at `now` and what lapsed unsent since `since` (see the module)."""
     sweep = _Sweep.at(rules, now, since)
-    candidates = [
-        *_monitoring_reminders(snapshot, sweep),
-        *_chair_digests(snapshot, sweep),
-        *_response_notices(snapshot, sweep),
-        *_target_overdue_notices(snapshot, sweep),
-    ]
-    due = {c.notice.key: c.notice for c in candidates if sweep.today <= c.until}
-    missed = {c.notice.key: c.notice for c in candidates if _missed(c, sweep)}
+    due: dict[_Identity, Notice] = {}
+    missed: dict[_Identity, Notice] = {}
+    for notice, until in chain(
+        _monitoring_reminders(snapshot, sweep),
+        _chair_digests(snapshot, sweep),
+        _response_notices(snapshot, sweep),
+        _target_overdue_notices(snapshot, sweep),
+    ):
+        if sweep.today <= until:
+            due[_identity(notice)] = notice
+        elif _missed(notice, until, sweep):
+            missed[_identity(notice)] = notice
     return Plan(due=_in_order(due.values()), missed=_in_order(missed.values()))
+
+
+# What `Notice.key` is made of: as unique as the key, and cheaper than its text.
+_Identity = tuple[Kind, str, str, date]
+_identity: Callable[[Notice], _Identity] = attrgetter("kind", "item", "recipient", "due_day")
 
 
 def group(notices: Iterable[Notice]) -> list[list[Notice]]:
@@ -277,13 +296,17 @@ def group(notices: Iterable[Notice]) -> list[list[Notice]]:
     return list(groups.values())
 
 
-def _missed(candidate: _Candidate, sweep: _Sweep) -> bool:
-    lapsed = candidate.until < sweep.today
-    return lapsed and sweep.since is not None and candidate.notice.send_at > sweep.since
+def _missed(notice: Notice, until: date, sweep: _Sweep) -> bool:
+    lapsed = until < sweep.today
+    return lapsed and sweep.since is not None and notice.send_at > sweep.since
+
+
+# A kind is a StrEnum, so kinds sort by their value.
+_ORDER = attrgetter("send_at", "kind", "recipient", "item")
 
 
 def _in_order(notices: Iterable[Notice]) -> list[Notice]:
-    return sorted(notices, key=lambda n: (n.send_at, n.kind.value, n.recipient, n.item))
+    return sorted(notices, key=_ORDER)
 
 
 def _days(count: int) -> timedelta:
@@ -305,49 +328,63 @@ def _notice(
     ids: tuple[int, ...],
     cc: tuple[str, ...] = (),
 ) -> Notice:
-    return Notice(kind, item, to.email, to.name, day, sweep.rules.send_time(day), about, cc, ids)
+    return Notice(kind, item, to.email, to.name, day, sweep.send_time(day), about, cc, ids)
 
 
-def _is_open(rec: RecItem, rules: Rules) -> bool:
-    return rec.state in rules.open_states
+# Below, each date's notice day is worked out once (`cache`) and shared by the
+# recommendations on that date: a sweep plans thousands of them over a few hundred dates.
 
 
 def _monitoring_reminders(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
-    leads = sweep.rules.monitoring_lead_days
+    open_states, come = sweep.rules.open_states, sweep.come
+    leads = [_days(lead) for lead in sweep.rules.monitoring_lead_days]
+
+    @cache
+    def reminder_day(monitoring: date) -> date | None:
+        return _latest_come((monitoring - lead for lead in leads), come)
+
     for rec in snapshot.recommendations:
-        if not _is_open(rec, sweep.rules) or rec.owner is None or rec.monitoring_date is None:
+        monitoring, owner = rec.monitoring_date, rec.owner
+        if rec.state not in open_states or owner is None or monitoring is None:
             continue
-        monitoring = rec.monitoring_date
-        day = _latest_come((monitoring - _days(lead) for lead in leads), sweep.come)
+        day = reminder_day(monitoring)
         if day is not None:
+            item = f"rec:{rec.id}"
             notice = _notice(
-                Kind.MONITORING_REMINDER,
-                f"rec:{rec.id}",
-                rec.owner,
-                day,
-                sweep,
-                monitoring,
-                (rec.id,),
+                Kind.MONITORING_REMINDER, item, owner, day, sweep, monitoring, (rec.id,)
             )
-            yield _Candidate(notice, until=monitoring)
+            yield notice, monitoring
 
 
 def _chair_digests(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
-    monitored: dict[int, list[tuple[date, str, int]]] = {}
-    for rec in snapshot.recommendations:
-        if _is_open(rec, sweep.rules) and rec.monitoring_date is not None:
-            monitored.setdefault(rec.body_id, []).append((rec.monitoring_date, rec.code, rec.id))
-    for meeting in snapshot.meetings:
-        meeting_day = local_day(meeting.starts_at, sweep.rules.tz)
-        day = meeting_day - _days(sweep.rules.digest_lead_days)
-        if meeting.chair is None or day > sweep.come:
-            continue
-        due = sorted(rec for rec in monitored.get(meeting.body_id, []) if rec[0] <= meeting_day)
+    lead, tz = _days(sweep.rules.digest_lead_days), sweep.rules.tz
+    meetings = [
+        (meeting, meeting.chair, local_day(meeting.starts_at, tz))
+        for meeting in snapshot.meetings
+        if meeting.chair is not None
+    ]
+    meetings = [(m, chair, on) for m, chair, on in meetings if on - lead <= sweep.come]
+    monitored = _monitored_by_body(snapshot, sweep.rules, {m.body_id for m, _, _ in meetings})
+    for meeting, chair, meeting_day in meetings:
+        due = sorted(rec for rec in monitored[meeting.body_id] if rec[0] <= meeting_day)
         if due:
             ids = tuple(rec_id for _, _, rec_id in due)
-            item = f"meeting:{meeting.id}"
-            notice = _notice(Kind.CHAIR_DIGEST, item, meeting.chair, day, sweep, meeting_day, ids)
-            yield _Candidate(notice, until=meeting_day)
+            day, item = meeting_day - lead, f"meeting:{meeting.id}"
+            notice = _notice(Kind.CHAIR_DIGEST, item, chair, day, sweep, meeting_day, ids)
+            yield notice, meeting_day
+
+
+def _monitored_by_body(
+    snapshot: Snapshot, rules: Rules, bodies: set[int]
+) -> dict[int, list[tuple[date, str, int]]]:
+    """The open recommendations of `bodies` with a monitoring date: (date, code, id) by body."""
+    # Only the bodies meeting soon: most of a sweep's recommendations are of no digest.
+    monitored: dict[int, list[tuple[date, str, int]]] = {body_id: [] for body_id in bodies}
+    for rec in snapshot.recommendations:
+        listed, monitoring = monitored.get(rec.body_id), rec.monitoring_date
+        if listed is not None and monitoring is not None and rec.state in rules.open_states:
+            listed.append((monitoring, rec.code, rec.id))
+    return monitored
 
 
 def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
@@ -360,24 +397,31 @@ def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]
         day = _latest_come((due_on - _days(lead) for lead in leads), sweep.come)
         if day is not None:
             notice = _notice(Kind.RESPONSE_DUE, item, chair, day, sweep, due_on, ids)
-            yield _Candidate(notice, until=due_on)
+            yield notice, due_on
         late = due_on + ONE_DAY
         if late <= sweep.come:
             notice = _notice(Kind.RESPONSE_OVERDUE, item, chair, late, sweep, None, ids)
-            yield _Candidate(notice, until=late + _days(every))
+            yield notice, late + _days(every)
 
 
 def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
-    every, clerk = sweep.rules.overdue_every_days, sweep.rules.clerk
+    open_states, clerk, come = sweep.rules.open_states, sweep.rules.clerk, sweep.come
+    every = sweep.rules.overdue_every_days
+    every_days = _days(every)
+
+    @cache
+    def overdue_day(target: date) -> date | None:
+        """The day of the latest notice whose send time has come; None before the first."""
+        first = target + ONE_DAY
+        return first + _days((come - first).days // every * every) if first <= come else None
+
     for rec in snapshot.recommendations:
-        if not _is_open(rec, sweep.rules) or rec.owner is None or rec.target_date is None:
+        target, owner = rec.target_date, rec.owner
+        if rec.state not in open_states or owner is None or target is None:
             continue
-        first = rec.target_date + ONE_DAY
-        if first > sweep.come:
-            continue
-        day = first + _days((sweep.come - first).days // every * every)
-        cc = (clerk,) if clerk and clerk != rec.owner.email else ()
-        notice = _notice(
-            Kind.TARGET_OVERDUE, f"rec:{rec.id}", rec.owner, day, sweep, None, (rec.id,), cc
-        )
-        yield _Candidate(notice, until=day + _days(every))
+        day = overdue_day(target)
+        if day is not None:
+            cc = (clerk,) if clerk and clerk != owner.email else ()
+            item = f"rec:{rec.id}"
+            notice = _notice(Kind.TARGET_OVERDUE, item, owner, day, sweep, None, (rec.id,), cc)
+            yield notice, day + every_days

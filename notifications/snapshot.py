@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, desc, or_, select
@@ -44,14 +45,12 @@ def load_snapshot(session: Session, window: Window, rules: Rules) -> Snapshot:
     connection = session.connection()
     bodies = _bodies(connection)
     meetings = _meetings(connection, window, rules, bodies)
-    rows = _recommendation_rows(connection, _due_queries(window, rules, meetings))
-    owners: dict[str, Contact] = {}
-    recs = {row[_ID]: _rec_item(row, bodies, owners) for row in rows}
-    proposed = [row for row in rows if row[_STATE] == rules.awaiting_response]
+    queries = _due_queries(window, rules, meetings)
+    recs, awaiting = _recommendations(connection, queries, bodies, rules.awaiting_response)
     return Snapshot(
         recommendations=tuple(rec for rec in recs.values() if rec.state in rules.open_states),
         meetings=tuple(meetings),
-        reports=_reports(proposed, recs, bodies, window),
+        reports=_reports(awaiting, recs, bodies, window),
     )
 
 
@@ -134,18 +133,36 @@ def _reports_due(window: Window) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _recommendation_rows(
-    connection: Connection, queries: Iterable[Query]
-) -> list[Row[*tuple[Any, ...]]]:
-    rows: dict[int, Row[*tuple[Any, ...]]] = {}
+_Found = tuple[dict[int, RecItem], list[Row[*tuple[Any, ...]]]]
+
+
+def _recommendations(
+    connection: Connection, queries: Iterable[Query], bodies: dict[int, _Body], awaiting: str
+) -> _Found:
+    """Return each recommendation the queries find, once, in order of id, and the rows
+    of those `awaiting` a response (in the same order), which `_reports` reads further.
+    """
+    found: dict[int, RecItem] = {}
+    rows: list[Row[*tuple[Any, ...]]] = []
+    owners: dict[str, Contact] = {}
     for condition, states in queries:
-        for row in _rows(connection, _RECOMMENDATIONS.where(condition)):
-            if row[_STATE] in states:
-                rows.setdefault(row[_ID], row)
-    return [rows[ident] for ident in sorted(rows)]
+        result = connection.execute(_RECOMMENDATIONS.where(condition))
+        for row in chain.from_iterable(result.partitions(_BATCH)):
+            ident, state = row[_ID], row[_STATE]
+            if state in states and ident not in found:
+                found[ident] = _rec_item(row, bodies, owners)
+                if state == awaiting:
+                    rows.append(row)
+    by_id = {ident: found[ident] for ident in sorted(found)}
+    return by_id, sorted(rows, key=lambda row: row[_ID])
 
 
 _ID, _STATE = 0, 3  # positions in each row of _RECOMMENDATIONS
+
+# Rows are read in batches, each let go (but for the few awaiting) once its RecItems
+# are built: row by row costs a call per row, and holding a sweep's thousands of
+# rows beside their RecItems costs memory and garbage collections.
+_BATCH = 100
 
 _LATEST_UPDATE = (
     select(col(ProgressUpdate.note))

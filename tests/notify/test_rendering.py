@@ -41,7 +41,7 @@ def recommendation(rec_id: int = 1, **fields: object) -> RecItem:
 def snapshot_of(rec: RecItem, meeting_title: str = "Quarterly monitoring") -> Snapshot:
     chair = Contact(CHAIR, "Charlotte Chair")
     meeting = MeetingItem(7, 1, PANEL, MEETING_AT, meeting_title, chair)
-    proposed = replace(rec, id=2, code=f"{REPORT}/2", state="proposed")
+    proposed = rec._replace(id=2, code=f"{REPORT}/2", state="proposed")
     report = ReportItem(4, REPORT, "Customer Contact Strategy", date(2027, 3, 4), BOARD, chair)
     return Snapshot((rec,), (meeting,), (replace(report, proposed=(proposed,)),))
 
