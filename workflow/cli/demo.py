@@ -10,6 +10,8 @@ tells the same tale.
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -219,4 +221,13 @@ def _show_where(settings: Settings, directory: Path, code: str) -> None:
         "outbox list",
         f"simulate --from {after} --to {after.replace(month=7, day=31)}",
     ):
-        click.echo(f"  RECTRACK_DATABASE_URL={url} rectrack {command}")
+        click.echo(f"  RECTRACK_DATABASE_URL={url} {_program()} {command}")
+
+
+def _program() -> str:
+    """How to run rectrack again: by name if it is on the PATH, else as it was run now."""
+    invoked = Path(sys.argv[0])
+    on_path = shutil.which("rectrack")
+    if invoked.name != "rectrack" or (on_path and Path(on_path).samefile(invoked)):
+        return "rectrack"
+    return str(invoked)
