@@ -59,14 +59,12 @@ def _email(emails: Mapping[int, str], person_id: int | None) -> str | None:
     return emails.get(person_id) if person_id is not None else None
 
 
-def summary(
-    rec: Recommendation, report: str, emails: Mapping[int, str], response: Response | None
-) -> dict[str, Any]:
-    """The tracker line of a recommendation: what `recs list --json` prints."""
+def own_fields(rec: Recommendation, report: str, emails: Mapping[int, str]) -> dict[str, Any]:
+    """A recommendation's own fields, people by email: as the interchange document has them."""
     return {
-        "code": rec.code,
-        "reference": rec.reference,
         "report": report,
+        "reference": rec.reference,
+        "code": rec.code,
         "text": rec.text,
         "priority": rec.priority,
         "owner": _email(emails, rec.owner_id),
@@ -74,10 +72,19 @@ def summary(
         "state": rec.state,
         "target_date": iso(rec.target_date),
         "original_target_date": iso(rec.original_target_date),
-        "slippage_days": slippage_days(rec),
         "monitoring_date": iso(rec.monitoring_date),
         "rag": rec.rag,
         "closure_outcome": rec.closure_outcome,
+    }
+
+
+def summary(
+    rec: Recommendation, report: str, emails: Mapping[int, str], response: Response | None
+) -> dict[str, Any]:
+    """The tracker line of a recommendation: what `recs list --json` prints."""
+    return {
+        **own_fields(rec, report, emails),
+        "slippage_days": slippage_days(rec),
         "response": response_view(response, emails) if response else None,
     }
 

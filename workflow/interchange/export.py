@@ -21,8 +21,8 @@ from workflow.views import (
     amendment_view,
     history_line,
     indicator_view,
-    iso,
     milestone_view,
+    own_fields,
     response_view,
     update_view,
 )
@@ -93,7 +93,7 @@ def recommendations(
     reports = {row.id: row.reference for row in _all(session, Report)}
     result = []
     for rec in _all(session, Recommendation):
-        item = recommendation(rec, reports[rec.report_id], emails)
+        item = own_fields(rec, reports[rec.report_id], emails)
         for key in RELATED:
             item[key] = related[key].pop(rec.id, [])
         result.append(item)
@@ -107,26 +107,3 @@ def _grouped(
     for row in _all(session, model):
         groups[row.recommendation_id].append(view(row))
     return groups
-
-
-def recommendation(rec: Recommendation, report: str, emails: Mapping[int, str]) -> dict[str, Any]:
-    """A recommendation's own fields, as the document has them."""
-    return {
-        "report": report,
-        "reference": rec.reference,
-        "code": rec.code,
-        "text": rec.text,
-        "priority": rec.priority,
-        "owner": _email(emails, rec.owner_id),
-        "lead_member": _email(emails, rec.lead_member_id),
-        "state": rec.state,
-        "target_date": iso(rec.target_date),
-        "original_target_date": iso(rec.original_target_date),
-        "monitoring_date": iso(rec.monitoring_date),
-        "rag": rec.rag,
-        "closure_outcome": rec.closure_outcome,
-    }
-
-
-def _email(emails: Mapping[int, str], person_id: int | None) -> str | None:
-    return emails.get(person_id) if person_id is not None else None
