@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,24 +18,9 @@ from factories import (
     make_recommendation,
     make_world,
 )
+from runner import Cli
 
-from workflow.cli import main
 from workflow.db import make_engine, new_session
-
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        status = main(list(args))
-        out, err = self.capsys.readouterr()
-        return status, out, err
-
-    def json(self, *args: str) -> object:
-        status, out, err = self(*args, "--json")
-        assert status == 0, err
-        return json.loads(out)
 
 
 @pytest.fixture
@@ -84,7 +68,7 @@ def test_respond_agree_moves_to_endorsed(cli: Cli, code: str) -> None:
 def test_respond_takes_dashed_decisions(cli: Cli, code: str) -> None:
     args = ("--timescale", "2027-06-30", "--comment", "not the budget part", "--by", EXECUTIVE)
     assert cli("respond", code, "agree-in-part", *args)[0] == 0
-    assert cli.json("recs", "show", code)["response"]["decision"] == "agree_in_part"  # type: ignore[index]
+    assert cli.json("recs", "show", code)["response"]["decision"] == "agree_in_part"
 
 
 def test_a_refused_event_exits_1_with_one_line(cli: Cli, code: str) -> None:
@@ -227,7 +211,7 @@ def test_list_json_has_no_nested_lists(cli: Cli, code: str) -> None:
 
 def test_list_filters_by_state_and_owner(cli: Cli, code: str) -> None:
     assert cli.json("recs", "list", "--state", "closed") == []
-    assert len(cli.json("recs", "list", "--owner", OFFICER.upper())) == 1  # type: ignore[arg-type]
+    assert len(cli.json("recs", "list", "--owner", OFFICER.upper())) == 1
 
 
 def test_list_refuses_an_unknown_state(cli: Cli, code: str) -> None:
@@ -276,7 +260,7 @@ def test_workflow_show_draws_mermaid(cli: Cli) -> None:
 def test_config_show_masks_the_database_password(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECTRACK_DATABASE_URL", "postgresql+psycopg://rt:s3cret@db.example/rt")
     shown = cli.json("config", "show")
-    assert shown == {**shown, "database.url": "postgresql+psycopg://rt:********@db.example/rt"}  # type: ignore[dict-item]
+    assert shown == {**shown, "database.url": "postgresql+psycopg://rt:********@db.example/rt"}
 
 
 def test_a_bad_setting_is_refused_naming_the_key(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

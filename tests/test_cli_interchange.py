@@ -6,21 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from runner import Cli
 
-from workflow.cli import main
 from workflow.cli.demo import demo_document
 
 CLERK = "democratic.services@oxford.example"
-
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        status = main(list(args))
-        out, err = self.capsys.readouterr()
-        return status, out, err
 
 
 @pytest.fixture

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pytest
 from factories import OFFICER, World, make_recommendation, make_world
+from runner import Cli
 
-from workflow.cli import main
 from workflow.db import make_engine, new_session
 from workflow.models import Person
 
@@ -21,21 +20,6 @@ DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder g
 
 class HasPort(Protocol):
     port: int
-
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        status = main(list(args))
-        out, err = self.capsys.readouterr()
-        return status, out, err
-
-    def json(self, *args: str) -> Any:
-        status, out, err = self(*args, "--json")
-        assert status == 0, err
-        return json.loads(out)
 
 
 @pytest.fixture
