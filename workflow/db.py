@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
@@ -89,7 +89,3 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return before, HEAD
-
-
-def table_names(engine: Engine) -> list[str]:
-    return inspect(engine).get_table_names()

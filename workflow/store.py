@@ -61,13 +61,6 @@ def get_recommendation(*, session: Session, code: str) -> Recommendation:
     return rec
 
 
-def email_of(*, session: Session, person_id: int | None) -> str | None:
-    if person_id is None:
-        return None
-    person = session.get(Person, person_id)
-    return person.email if person else None
-
-
 def emails_by_id(*, session: Session) -> dict[int, str]:
     return {pid: email for pid, email in session.exec(select(Person.id, Person.email)) if pid}
 

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from workflow.cli.app import App, pass_app
-from workflow.cli.options import by_option, json_option
+from workflow.cli.options import importer_option, json_option
 from workflow.cli.output import counted, emit_json
 
 
@@ -44,7 +44,7 @@ def init(app: App, as_json: bool) -> None:
     help="Default: from the file's extension.",
 )
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
-@by_option
+@importer_option
 @json_option
 @pass_app
 def import_(

@@ -32,6 +32,16 @@ def json_option(function: F) -> F:
     )
 
 
+def importer_option(function: F) -> F:
+    return click.option(
+        "--by",
+        "by",
+        envvar="RECTRACK_ACTOR",
+        metavar="EMAIL",
+        help="The clerk who loads it (or RECTRACK_ACTOR); may be one of the document's people.",
+    )(function)
+
+
 def by_option(function: F) -> F:
     return click.option(
         "--by",

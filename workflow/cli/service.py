@@ -274,7 +274,7 @@ def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
 
 @click.group("mail")
 def mail_group() -> None:
-    """The mail settings in force."""
+    """Mail: try the settings in force by sending a test message."""
 
 
 @mail_group.command("test")
