@@ -33,12 +33,12 @@ from sqlmodel import col, select
 from bench.common import fresh_sqlite, report, timed
 from notifications import outbox
 from notifications.dispatcher import Dispatcher
+from notifications.models import OutboxRow
 from notifications.notices import Kind, Message, Notice
 from notifications.planning import Contact, RecItem, Rules, Snapshot
 from notifications.rendering import Renderer
 from notifications.transports import SmtpTransport
 from workflow.db import new_session, transaction
-from workflow.models import OutboxRow
 
 NOW = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
 SENDER = "rectrack@council.example"

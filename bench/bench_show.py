@@ -31,7 +31,7 @@ from workflow.models import Body, Event, Person, Recommendation, Report
 from workflow.records import Actor, Change
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-SHOW_IMPORTS = "import workflow.cli, workflow.services"
+SHOW_IMPORTS = "import rectrack.cli, workflow.services"
 
 
 def seed(engine: Engine) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from workflow.db import make_engine, upgrade
+from rectrack.schema import upgrade
+from workflow.db import make_engine
 
 
 def fresh_sqlite(path: Path) -> Engine:

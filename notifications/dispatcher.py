@@ -20,10 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from notifications import emails, outbox
+from notifications.models import OutboxRow
 from notifications.notices import Kind, Message
 from notifications.transports import Connection, Mail, Transport, TransportError
 from workflow.db import new_session, transaction
-from workflow.models import OutboxRow
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from notifications import emails
+from notifications.models import NoticeRow, OutboxRow
 from notifications.notices import Message, Notice
-from workflow.models import NoticeRow, OutboxRow
 from workflow.prepared import Prepared
 
 FIRST_RETRY = timedelta(minutes=5)

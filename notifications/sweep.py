@@ -24,13 +24,13 @@ from sqlmodel import Session, col, select
 
 from notifications import emails, outbox, planning
 from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.models import SweepRow
 from notifications.notices import Kind, Message, Notice
 from notifications.planning import DayRange, Plan, Rules, Window
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
 from notifications.transports import Mail, Transport, transport_from_settings
 from workflow.db import new_session, transaction
-from workflow.models import SweepRow
 
 if TYPE_CHECKING:
     from config.settings import Settings

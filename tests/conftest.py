@@ -14,8 +14,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from config import load_workflow_table
+from rectrack.schema import upgrade
 from workflow.clock import FixedClock
-from workflow.db import make_engine, new_session, upgrade
+from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
 
 PG_URL = os.environ.get("RECTRACK_TEST_PG_URL")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workflow.cli import main
+from rectrack.cli import main
 
 
 class Cli:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from runner import Cli
 
-from workflow.cli.demo import demo_document
+from rectrack.cli.demo import demo_document
 
 CLERK = "democratic.services@oxford.example"
 

@@ -17,7 +17,7 @@ import pytest
 
 from config.settings import KEYS
 from notifications.notices import Kind
-from workflow.cli import main
+from rectrack.cli import main
 
 
 class Run(NamedTuple):

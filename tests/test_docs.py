@@ -10,7 +10,7 @@ import pytest
 
 from config import load_workflow_table
 from config.settings import KEYS
-from workflow.cli import cli
+from rectrack.cli import cli
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -30,8 +30,8 @@ from sqlmodel import Session, SQLModel
 
 from config import load_workflow_table
 from config.periods import Period
+from rectrack.cli.demo import demo_document
 from workflow import services
-from workflow.cli.demo import demo_document
 from workflow.errors import InterchangeError, NotAllowed, NotFound
 from workflow.interchange import export_document, import_document, read_json, write_json
 from workflow.interchange import records as rec

@@ -1,6 +1,6 @@
 """A clerk can take the seed panel report through its whole life with the CLI alone.
 
-The journey runs once, through `workflow.cli.main` and nothing else: load the example
+The journey runs once, through `rectrack.cli.main` and nothing else: load the example
 document, the board's responses, the owners' work, the chair's amendment, sign-off and
 a withdrawal, the service's passes on dates in 2027 (mail into a folder of .eml
 files), and at several points a command that must be refused and change nothing.
@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from config.settings import KEYS
-from workflow.cli import main
+from rectrack.cli import main
 
 CLERK = "democratic.services@oxford.example"
 EXECUTIVE = "cllr.vannooijen@oxford.example"
@@ -150,7 +150,7 @@ def clerk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     """The journey, done once in a directory of its own with its own settings."""
     home = tmp_path_factory.mktemp("journey")
     document = home / "demo.json"
-    document.write_text(resources.files("workflow").joinpath("data/demo.json").read_text("utf-8"))
+    document.write_text(resources.files("rectrack").joinpath("data/demo.json").read_text("utf-8"))
     with pytest.MonkeyPatch.context() as patch:
         for name in [key.env for key in KEYS] + ["RECTRACK_CONFIG", "RECTRACK_ACTOR"]:
             patch.delenv(name, raising=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow.cli.output import counted, detail
+from rectrack.cli.output import counted, detail
 
 LONDON = ZoneInfo("Europe/London")
 

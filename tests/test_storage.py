@@ -17,15 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
+from rectrack.schema import HEAD, ensure_ready, schema_revision, upgrade
 from workflow import store
-from workflow.db import HEAD, ensure_ready, make_engine, new_session, schema_revision, upgrade
+from workflow.db import make_engine, new_session
 from workflow.errors import DatabaseNotReady, NotFound
 from workflow.models import Event, Meeting, Recommendation, Response
 
 
 def test_head_is_the_newest_migration() -> None:
     config = Config()
-    config.set_main_option("script_location", "workflow:migrations")
+    config.set_main_option("script_location", "rectrack:migrations")
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD
 
 

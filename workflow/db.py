@@ -1,4 +1,4 @@
-"""Engines, sessions and migrations: the only module that creates engines."""
+"""Engines and sessions: the only module that creates engines."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
-
-from workflow.errors import DatabaseNotReady
-
-# The newest migration; tests check it against the migrations directory, so that
-# everyday commands need not import Alembic just to know the schema is current.
-HEAD = "0004"
 
 
 def make_engine(url: str) -> Engine:
@@ -58,34 +51,3 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-
-
-def schema_revision(engine: Engine) -> str | None:
-    """Return the migration the database is at, or None for an empty database."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):
-        return None
-
-
-def ensure_ready(engine: Engine) -> None:
-    """Raise DatabaseNotReady unless the schema is at the newest migration."""
-    revision = schema_revision(engine)
-    if revision != HEAD:
-        detail = "is empty" if revision is None else f"is at schema {revision}, not {HEAD}"
-        raise DatabaseNotReady(engine.url.render_as_string(hide_password=True), detail)
-
-
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema to the newest migration; return (before, after)."""
-    from alembic import command
-    from alembic.config import Config
-
-    before = schema_revision(engine)
-    config = Config()
-    config.set_main_option("script_location", "workflow:migrations")
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return before, HEAD

@@ -136,68 +136,6 @@ class Event(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
-class OutboxRow(SQLModel, table=True):
-    """One email, stored before it is sent: queued, sending (leased), sent, failed or cancelled."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(sa_type=String(32))
-    recipient: str
-    recipient_name: str
-    cc: list[str] = Field(default_factory=list, sa_type=JSON)
-    subject: str
-    text_body: str
-    html_body: str
-    message_id: str = Field(unique=True)  # made once at enqueue, reused by every attempt
-    # The email as sent, built once at enqueue; every attempt sends these bytes.
-    # None only for a message queued before they were stored (migration 0004).
-    content: bytes | None = None
-    status: str = Field(default="queued", sa_type=String(16))
-    attempts: int = 0
-    first_attempt_at: datetime | None = None  # a day after it, a failing message gives up
-    next_attempt_at: datetime
-    lease_until: datetime | None = None
-    last_error: str | None = None
-    created_at: datetime
-    sent_at: datetime | None = None
-
-
-class NoticeRow(SQLModel, table=True):
-    """One notice, recorded once per key: what makes each (kind, item, recipient, day) sent once."""
-
-    __tablename__ = "notice"
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True)
-    kind: str = Field(sa_type=String(32))
-    item: str
-    recipient: str
-    due_day: date
-    status: str = Field(default="planned", sa_type=String(16), index=True)
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)
-    recommendation_ids: list[int] = Field(default_factory=list, sa_type=JSON)
-    created_at: datetime
-
-
-class SweepRow(SQLModel, table=True):
-    """One pass of the sweep: when it ran, and what it planned, missed, cancelled and queued.
-
-    The latest `at` is the `since` of the next sweep, so a notice that lapsed while the
-    service was down is recorded as missed once.
-    """
-
-    __tablename__ = "sweep"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
-    planned: int = 0
-    missed: int = 0
-    cancelled: int = 0
-    queued: int = 0
-
-
 # A sweep loads only the rows that can be due: ranges of dates within the open states.
 Index(
     "ix_recommendation_state_monitoring_date",

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from notifications import outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.models import OutboxRow
 from notifications.notices import Message
 from notifications.transports import (
     Connection,
@@ -24,7 +25,6 @@ from notifications.transports import (
     TransportError,
 )
 from workflow.db import make_engine, new_session, transaction
-from workflow.models import OutboxRow
 
 NOW = CURRENT_TIME
 SENDER = "rectrack@council.example"

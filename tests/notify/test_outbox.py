@@ -21,10 +21,11 @@ from sqlmodel import Session, SQLModel, select
 
 from notifications import outbox
 from notifications.emails import BadHeader
+from notifications.models import NoticeRow, OutboxRow
 from notifications.notices import Kind, Message, Notice
 from notifications.outbox import NoticeStatus, next_attempt
-from workflow.db import HEAD, make_engine, new_session, schema_revision, transaction, upgrade
-from workflow.models import NoticeRow, OutboxRow
+from rectrack.schema import HEAD, schema_revision, upgrade
+from workflow.db import make_engine, new_session, transaction
 
 NOW = CURRENT_TIME
 LEASE = timedelta(minutes=5)
@@ -93,7 +94,7 @@ def test_it_gives_up_a_day_after_the_first_attempt() -> None:
 def test_init_upgrades_a_0001_database_and_then_changes_nothing(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     config = Config()
-    config.set_main_option("script_location", "workflow:migrations")
+    config.set_main_option("script_location", "rectrack:migrations")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
@@ -105,7 +106,7 @@ def test_init_upgrades_a_0001_database_and_then_changes_nothing(tmp_path: Path) 
 
 def migrate(engine: Engine, revision: str, downgrade: bool = False) -> None:
     config = Config()
-    config.set_main_option("script_location", "workflow:migrations")
+    config.set_main_option("script_location", "rectrack:migrations")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         (command.downgrade if downgrade else command.upgrade)(config, revision)

@@ -15,10 +15,11 @@ import pytest
 from factories import make_recommendation, make_world
 
 from config import Settings
-from workflow.cli.app import App
-from workflow.cli.service import service_jobs
+from rectrack.cli.app import App
+from rectrack.cli.service import service_jobs
+from rectrack.schema import upgrade
 from workflow.clock import FixedClock
-from workflow.db import make_engine, new_session, upgrade
+from workflow.db import make_engine, new_session
 
 RECTRACK = Path(sys.executable).with_name("rectrack")
 LONDON = ZoneInfo("Europe/London")

@@ -18,12 +18,13 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from config import Settings
+from notifications.models import NoticeRow, OutboxRow
 from notifications.sweep import TickReport, simulate, sweep, tick
 from notifications.transports import SmtpTransport
 from workflow import services
 from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
-from workflow.models import Body, Meeting, NoticeRow, OutboxRow, Person, Recommendation
+from workflow.models import Body, Meeting, Person, Recommendation
 from workflow.records import Change
 
 LONDON = ZoneInfo("Europe/London")

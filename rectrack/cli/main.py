@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from config import ConfigError, WorkflowTableError, load_settings
-from workflow.cli.app import App
-from workflow.cli.changes import amend, fire, respond, update
-from workflow.cli.data import export, import_, init
-from workflow.cli.demo import demo
-from workflow.cli.reading import config_group, recs, workflow_group
-from workflow.cli.service import mail_group, outbox_group, serve, simulate, tick
+from rectrack.cli.app import App
+from rectrack.cli.changes import amend, fire, respond, update
+from rectrack.cli.data import export, import_, init
+from rectrack.cli.demo import demo
+from rectrack.cli.reading import config_group, recs, workflow_group
+from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.errors import InputError, WorkflowError
 
 REFUSED, BAD_INPUT = 1, 2

@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from workflow.cli.app import App, pass_app
-from workflow.cli.options import DATE, json_option
-from workflow.cli.output import emit_json, shorten, table
+from rectrack.cli.app import App, pass_app
+from rectrack.cli.options import DATE, json_option
+from rectrack.cli.output import emit_json, shorten, table
 
 if TYPE_CHECKING:
     from notifications.dispatcher import DispatchReport
+    from notifications.models import OutboxRow
     from notifications.notices import Message
     from notifications.scheduler import Job
     from notifications.sweep import SimulatedDay
-    from workflow.models import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def instant(value: str, param_hint: str) -> datetime:
 def tick(app: App, now: str | None, as_json: bool) -> None:
     """One pass of the service: plan what is due, then send the outbox."""
     from notifications.sweep import tick as run_tick
-    from workflow.db import ensure_ready
+    from rectrack.schema import ensure_ready
 
     at = instant(now, "--now") if now is not None else app.clock.now()
     ensure_ready(app.engine)
@@ -66,7 +66,7 @@ def tick(app: App, now: str | None, as_json: bool) -> None:
 def serve(app: App) -> None:
     """The service: sweep every 5 minutes, send every minute; stop on SIGTERM or Ctrl-C."""
     from notifications import scheduler
-    from workflow.db import ensure_ready
+    from rectrack.schema import ensure_ready
 
     ensure_ready(app.engine)
     _log_to_stderr()
@@ -137,7 +137,7 @@ def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:
 def _log_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    for name in ("notifications", "workflow"):
+    for name in ("rectrack", "notifications", "workflow"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -152,7 +152,7 @@ def _log_to_stderr() -> None:
 def simulate(app: App, start: date, end: date, as_json: bool) -> None:
     """What would be sent, day by day, without sending or writing anything."""
     from notifications.sweep import simulate as run_simulation
-    from workflow.db import ensure_ready
+    from rectrack.schema import ensure_ready
 
     if end < start:
         raise click.BadParameter("the last day is before the first", param_hint="--to")

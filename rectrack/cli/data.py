@@ -10,9 +10,9 @@ from typing import Any, TextIO
 
 import click
 
-from workflow.cli.app import App, pass_app
-from workflow.cli.options import importer_option, json_option
-from workflow.cli.output import counted, emit_json
+from rectrack.cli.app import App, pass_app
+from rectrack.cli.options import importer_option, json_option
+from rectrack.cli.output import counted, emit_json
 
 
 @click.command()
@@ -20,7 +20,7 @@ from workflow.cli.output import counted, emit_json
 @pass_app
 def init(app: App, as_json: bool) -> None:
     """Create the database, or upgrade it to the newest schema."""
-    from workflow.db import upgrade
+    from rectrack.schema import upgrade
 
     before, after = upgrade(app.engine)
     url = app.engine.url.render_as_string(hide_password=True)

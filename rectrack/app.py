@@ -1,4 +1,8 @@
-"""What every command needs: the settings, the database, the lifecycle and the clock."""
+"""The composition root: settings in; engine, lifecycle, renderer, transport and clock out.
+
+Every front end (the command line, the web app) builds one `App` and hands it, or a
+session of it, to the services. Nothing here parses input or prints.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import click
-
 from config import Settings, WorkflowTable, load_workflow_table
 from workflow.clock import Clock, SystemClock
 
@@ -17,8 +19,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from notifications.rendering import Renderer
+    from notifications.transports import Transport
     from workflow.lifecycle import Lifecycle
-    from workflow.records import Actor
 
 
 @dataclass
@@ -42,21 +45,29 @@ class App:
 
         return make_engine(self.settings.database_url)
 
+    @cached_property
+    def renderer(self) -> Renderer:
+        from notifications.rendering import Renderer
+
+        return Renderer(self.settings.templates_directory)
+
+    @cached_property
+    def transport(self) -> Transport:
+        from notifications.transports import transport_from_settings
+
+        return transport_from_settings(self.settings)
+
+    def ensure_ready(self) -> None:
+        """Raise DatabaseNotReady unless the database is migrated to the newest schema."""
+        from rectrack.schema import ensure_ready
+
+        ensure_ready(self.engine)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session on a database whose schema is current."""
-        from workflow.db import ensure_ready, new_session
+        from workflow.db import new_session
 
-        ensure_ready(self.engine)
+        self.ensure_ready()
         with new_session(self.engine) as session:
             yield session
-
-    def actor(self, session: Session, email: str | None) -> Actor:
-        from workflow.services import find_actor
-
-        if not email:
-            raise click.UsageError("say on whose behalf: --by EMAIL (or set RECTRACK_ACTOR)")
-        return find_actor(session, email)
-
-
-pass_app = click.make_pass_decorator(App)

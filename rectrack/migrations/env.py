@@ -1,11 +1,12 @@
-"""Alembic environment: run with the connection that `workflow.db.upgrade` passes in."""
+"""Alembic environment: run with the connection that `rectrack.schema.upgrade` passes in."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import workflow.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import notifications.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import workflow.models  # noqa: F401
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only when alembic is run by hand

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.cli.main import cli, main
+from rectrack.cli.main import cli, main
 
 __all__ = ["cli", "main", "run"]
 

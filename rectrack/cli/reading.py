@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from config import WorkflowTable
-from workflow.cli.app import App, pass_app
-from workflow.cli.options import json_option
-from workflow.cli.output import detail, emit_json, table, tracker
+from rectrack.cli.app import App, pass_app
+from rectrack.cli.options import json_option
+from rectrack.cli.output import detail, emit_json, table, tracker
 
 
 @click.group()

@@ -7,10 +7,16 @@ from typing import Any
 
 import click
 
-from workflow.cli.app import App, pass_app
-from workflow.cli.options import DATE, by_option, json_option
-from workflow.cli.output import emit_json
+from rectrack.cli.app import App, pass_app
+from rectrack.cli.options import DATE, by_option, json_option
+from rectrack.cli.output import emit_json
 from workflow.records import Change, Outcome
+
+
+def _required(by: str | None) -> str:
+    if not by:
+        raise click.UsageError("say on whose behalf: --by EMAIL (or set RECTRACK_ACTOR)")
+    return by
 
 
 def _events_with_effect(app: App, effect: str) -> list[str]:
@@ -22,7 +28,7 @@ def _fire(app: App, code: str, event: str, by: str | None, as_json: bool, **data
     from workflow import services
 
     with app.session() as session:
-        actor = app.actor(session, by)
+        actor = services.find_actor(session, _required(by))
         change = Change(event, actor, **data)
         outcome = services.fire(session, app.lifecycle, code, change, app.clock.now())
     _report(code, outcome, actor.email, as_json)
@@ -123,7 +129,7 @@ def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_j
     from workflow import services
 
     with app.session() as session:
-        actor = app.actor(session, by)
+        actor = services.find_actor(session, _required(by))
         services.add_update(session, app.lifecycle, code, actor, note, rag, app.clock.now())
     if as_json:
         emit_json({"code": code, "event": services.PROGRESS_UPDATE, "rag": rag, "by": actor.email})

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from workflow.cli.app import App, pass_app
-from workflow.cli.demo_story import (
+from rectrack.cli.app import App, pass_app
+from rectrack.cli.demo_story import (
     ENDS_ON,
     LOADED_ON,
     STORY,
@@ -32,14 +32,14 @@ from workflow.cli.demo_story import (
     rec_code,
     who_is_who,
 )
-from workflow.cli.output import counted, detail, shorten, table, tracker
+from rectrack.cli.output import counted, detail, shorten, table, tracker
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from config import Settings
+    from notifications.models import OutboxRow
     from notifications.sweep import TickReport
-    from workflow.models import OutboxRow
 
 __all__ = ["demo", "demo_document"]
 
@@ -58,7 +58,7 @@ class Line(NamedTuple):
 
 def demo_document() -> dict[str, Any]:
     """The example data set: the seed panel report, its people, bodies and meetings."""
-    text = resources.files("workflow").joinpath("data/demo.json").read_text("utf-8")
+    text = resources.files("rectrack").joinpath("data/demo.json").read_text("utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -75,8 +75,9 @@ def demo_document() -> dict[str, Any]:
 @pass_app
 def demo(app: App, directory: Path) -> None:
     """Load the example data set into a fresh database and show what rectrack does with it."""
+    from rectrack.schema import upgrade
     from workflow import services
-    from workflow.db import new_session, upgrade
+    from workflow.db import new_session
 
     demo_app = App(_demo_settings(app.settings, directory))
     upgrade(demo_app.engine)

@@ -1,0 +1,1 @@
+"""rectrack, the application: one composition root and the front ends over it."""
