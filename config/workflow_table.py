@@ -13,15 +13,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-NEEDS = frozenset(
-    {"timescale", "reason", "comment", "commentary", "endorsement", "changes", "outcome"}
-)
-EFFECTS = frozenset({"record_response", "set_target", "apply_amendment", "record_progress"})
 ROLES = frozenset({"clerk", "executive", "officer", "chair"})
 OWNER = "owner"
 OUTCOMES = frozenset({"implemented", "not_implemented", "rejected", "superseded", "withdrawn"})
 _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", "outcomes"})
-_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events"})
+_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts"})
+_ACT_KEYS = frozenset({"roles"})
+# The acts rectrack performs that leave the state alone; the table says who may do each.
+ACTS = {"progress_update": "write a progress update", "import": "import"}  # name: in words
 
 
 class WorkflowTableError(ValueError):
@@ -43,9 +42,26 @@ class EventSpec:
     effects: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
 
+    @property
+    def action(self) -> str:
+        """What it is called in a refusal: the event's own name."""
+        return self.name
+
     def as_transition(self) -> dict[str, Any]:
         """Return this event as a transitions ``MachineConfig`` transition entry."""
         return {"trigger": self.name, "source": list(self.sources), "dest": self.dest}
+
+
+@dataclass(frozen=True)
+class ActSpec:
+    """An act that is not an event (a progress update, an import): who may do it."""
+
+    name: str
+    roles: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        return ACTS[self.name]
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,17 @@ class WorkflowTable:
     final: tuple[str, ...]
     open: tuple[str, ...]
     events: tuple[EventSpec, ...]
+    acts: tuple[ActSpec, ...] = ()
 
     def event(self, name: str) -> EventSpec | None:
         return next((spec for spec in self.events if spec.name == name), None)
+
+    def act(self, name: str) -> ActSpec:
+        """Return the act named; every one of ACTS is in a table that loaded."""
+        return next(spec for spec in self.acts if spec.name == name)
+
+    def events_with_effect(self, effect: str) -> list[EventSpec]:
+        return [spec for spec in self.events if effect in spec.effects]
 
     def events_from(self, state: str) -> list[str]:
         return [spec.name for spec in self.events if state in spec.sources]
@@ -98,7 +122,23 @@ def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
     _no_duplicates([spec.name for spec in events], "events[{}].name", "event")
     for i, spec in enumerate(events):
         _check_finality(spec, final, f"events[{i}]")
-    return WorkflowTable(states, initial, final, open_states, events)
+    return WorkflowTable(states, initial, final, open_states, events, _acts(data.get("acts")))
+
+
+def _acts(raw: object) -> tuple[ActSpec, ...]:
+    if not isinstance(raw, dict):
+        raise WorkflowTableError("acts", f"must be a table with {', '.join(ACTS)}")
+    _no_unknown_keys(raw, ACTS, "acts.")
+    return tuple(_act(raw.get(name), name) for name in ACTS)
+
+
+def _act(raw: object, name: str) -> ActSpec:
+    path = f"acts.{name}"
+    if not isinstance(raw, dict):
+        raise WorkflowTableError(path, "missing: say who may do it, as roles = [...]")
+    _no_unknown_keys(raw, _ACT_KEYS, path + ".")
+    roles = _subset(raw.get("roles"), ROLES | {OWNER}, path + ".roles", kind="role", required=True)
+    return ActSpec(name, roles)
 
 
 def _check_finality(spec: EventSpec, final: Collection[str], path: str) -> None:
@@ -123,13 +163,20 @@ def _event(raw: object, states: Sequence[str], path: str) -> EventSpec:
         name=name,
         sources=_subset(raw.get("source"), states, path + ".source", required=True),
         dest=_one_of(raw.get("dest"), states, path + ".dest", "state"),
-        needs=_subset(raw.get("needs", []), NEEDS, path + ".needs", kind="need"),
+        needs=_names_or_none(raw.get("needs", []), path + ".needs"),
         roles=_subset(
             raw.get("roles"), ROLES | {OWNER}, path + ".roles", kind="role", required=True
         ),
-        effects=_subset(raw.get("effects", []), EFFECTS, path + ".effects", kind="effect"),
+        effects=_names_or_none(raw.get("effects", []), path + ".effects"),
         outcomes=_subset(raw.get("outcomes", []), OUTCOMES, path + ".outcomes", kind="outcome"),
     )
+
+
+def _names_or_none(value: object, path: str) -> tuple[str, ...]:
+    """Names of guards or effects; which exist is the lifecycle's and the services' to say."""
+    if not isinstance(value, list):
+        raise WorkflowTableError(path, "must be a list of names")
+    return tuple(_identifier(item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
 def _no_unknown_keys(table: Mapping[str, object], known: Collection[str], prefix: str) -> None:

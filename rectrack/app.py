@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from config import Settings, WorkflowTable, load_workflow_table
+from config import Settings, WorkflowTable, WorkflowTableError, load_workflow_table
 from workflow.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -31,7 +31,18 @@ class App:
 
     @cached_property
     def table(self) -> WorkflowTable:
-        return load_workflow_table(self.settings.workflow_table)
+        """The workflow table in force, its needs and effects known to rectrack."""
+        from workflow.services import check_table
+
+        path = self.settings.workflow_table
+        table = load_workflow_table(path)
+        try:
+            check_table(table)
+        except WorkflowTableError as error:
+            raise WorkflowTableError(
+                error.path, error.reason, str(path) if path else None
+            ) from None
+        return table
 
     @cached_property
     def lifecycle(self) -> Lifecycle:

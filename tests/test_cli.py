@@ -59,6 +59,11 @@ def test_a_command_on_an_empty_database_says_to_run_init(cli: Cli) -> None:
     assert "run `rectrack init`" in err
 
 
+def test_a_command_before_init_leaves_no_database_file(cli: Cli, tmp_path: Path) -> None:
+    cli("recs", "list")
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_respond_agree_moves_to_endorsed(cli: Cli, code: str) -> None:
     status, out, _ = cli("respond", code, "agree", "--timescale", "2027-06-30", "--by", EXECUTIVE)
     assert status == 0
@@ -76,7 +81,19 @@ def test_a_refused_event_exits_1_with_one_line(cli: Cli, code: str) -> None:
     assert status == 1
     assert err.count("\n") == 1
     assert "sign_off is allowed only from monitored" in err
-    assert "from proposed you may: agree, agree_in_part, disagree, note, withdraw" in err
+    assert err.endswith("from proposed you may: withdraw\n")
+
+
+def test_a_refusal_names_the_option_that_is_missing(cli: Cli, code: str) -> None:
+    _, _, err = cli(
+        "fire", code, "withdraw", "--endorsed-by", PANEL, "--on", "2027-02-01", "--by", CHAIR
+    )
+    assert "a reason is required (--note);" in err
+
+
+def test_a_response_without_its_reason_names_the_option(cli: Cli, code: str) -> None:
+    _, _, err = cli("respond", code, "disagree", "--by", EXECUTIVE)
+    assert "a reason is required (--reason);" in err
 
 
 def test_a_missing_timescale_is_refused(cli: Cli, code: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import pytest
@@ -341,6 +342,13 @@ def test_emails_are_stored_lower_cased_and_found_in_any_case(session: Session) -
     exported = export_document(session)
     assert exported["people"][1]["email"] == BEN
     assert exported["recommendations"][0]["owner"] == BEN
+
+
+def test_a_meeting_time_without_an_offset_is_in_the_councils_zone(session: Session) -> None:
+    document = sample()
+    document["meetings"][0]["starts_at"] = "2027-04-20T18:00"
+    import_(session, document, tz=ZoneInfo("Europe/London"))
+    assert export_document(session)["meetings"][0]["starts_at"] == "2027-04-20T17:00:00+00:00"
 
 
 def test_an_instant_is_kept_as_the_same_moment_in_utc(session: Session) -> None:

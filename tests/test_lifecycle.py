@@ -117,11 +117,27 @@ def test_each_event_is_refused_from_every_other_state(
 def test_a_wrong_state_refusal_says_where_it_may_be_fired_and_what_may_be_done(
     lifecycle: Lifecycle,
 ) -> None:
-    refused = refusal(lifecycle, subject_in("proposed"), Change("sign_off", persona(CHAIR)))
+    refused = refusal(lifecycle, subject_in("proposed"), Change("sign_off", persona(CLERK)))
     assert str(refused) == (
         "cannot sign_off CCS/09/a: it is proposed, and sign_off is allowed only from monitored;"
         " from proposed you may: agree, agree_in_part, disagree, note, withdraw"
     )
+
+
+def test_a_refusal_lists_only_what_the_person_may_do(lifecycle: Lifecycle) -> None:
+    refused = refusal(lifecycle, subject_in("proposed"), Change("sign_off", persona(CHAIR)))
+    assert str(refused).endswith("; from proposed you may: withdraw")
+
+
+def test_a_refusal_says_when_the_person_may_do_nothing(lifecycle: Lifecycle) -> None:
+    refused = refusal(lifecycle, subject_in("proposed"), Change("agree", persona(OFFICER)))
+    assert str(refused).endswith("; from proposed there is nothing you may do")
+
+
+def test_a_missing_need_names_the_input_it_is_about(lifecycle: Lifecycle) -> None:
+    change = Change("withdraw", persona(CHAIR), endorsed_by=PANEL, endorsed_on=date(2027, 3, 1))
+    refused = refusal(lifecycle, subject_in("endorsed"), change)
+    assert (refused.rule, refused.field) == ("a reason is required", "note")
 
 
 @pytest.mark.parametrize("event", [spec.name for spec in TABLE.events])
@@ -151,9 +167,11 @@ NEED_PHRASES = {
 def test_each_missing_need_is_named(lifecycle: Lifecycle, event: str, need: str) -> None:
     spec = spec_of(event)
     source = spec.sources[0]
-    refused = refusal(lifecycle, subject_in(source), change_for(spec, permitted(spec), need))
+    actor = permitted(spec)
+    subject = subject_in(source)
+    refused = refusal(lifecycle, subject, change_for(spec, actor, need))
     assert refused.rule == NEED_PHRASES[need]
-    assert refused.allowed == TABLE.events_from(source)
+    assert refused.allowed == lifecycle.allowed_to(subject, actor)
 
 
 def test_a_blank_reason_is_no_reason(lifecycle: Lifecycle) -> None:

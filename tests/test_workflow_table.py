@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 from factories import CHAIR, CLERK, EXECUTIVE, World, make_recommendation, persona
 from sqlmodel import select
 
-from config import WorkflowTableError, load_workflow_table
+from config import Settings, WorkflowTableError, load_workflow_table
 from config.workflow_table import WorkflowTable, parse_workflow_table
+from rectrack.app import App
 from workflow import services
 from workflow.clock import FixedClock
 from workflow.errors import TransitionRefused
@@ -118,7 +120,7 @@ def refused(edit: Callable[[Data], None]) -> str:
     data = copy.deepcopy(default_data())
     edit(data)
     with pytest.raises(WorkflowTableError) as error:
-        parse_workflow_table(data)
+        services.check_table(parse_workflow_table(data))
     return f"{error.value.path}: {error.value.reason}"
 
 
@@ -140,7 +142,8 @@ BROKEN: dict[str, tuple[Callable[[Data], None], str]] = {
     "unknown final": (lambda d: d.update(final=["done"]), "final: unknown state 'done'"),
     "unknown need": (
         lambda d: event(d, "agree").update(needs=["budget"]),
-        "events[0].needs: unknown need 'budget'",
+        "events[0].needs: unknown need 'budget' (needs: timescale, reason, comment,"
+        " commentary, endorsement, changes, outcome)",
     ),
     "unknown role": (
         lambda d: event(d, "agree").update(roles=["mayor"]),
@@ -148,7 +151,8 @@ BROKEN: dict[str, tuple[Callable[[Data], None], str]] = {
     ),
     "unknown effect": (
         lambda d: event(d, "agree").update(effects=["send_fax"]),
-        "events[0].effects: unknown effect 'send_fax'",
+        "events[0].effects: unknown effect 'send_fax' (effects: record_response, set_target,"
+        " apply_amendment, record_progress)",
     ),
     "unknown outcome": (
         lambda d: event(d, "disagree").update(outcomes=["lost"]),
@@ -233,3 +237,28 @@ def test_a_table_that_is_not_text_is_refused(tmp_path: Path) -> None:
 def test_a_missing_table_file_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(WorkflowTableError, match="nowhere"):
         load_workflow_table(tmp_path / "nowhere.toml")
+
+
+def test_a_table_without_its_acts_is_refused_naming_the_missing_one() -> None:
+    assert refused(lambda d: d["acts"].pop("import")) == (
+        "acts.import: missing: say who may do it, as roles = [...]"
+    )
+
+
+def test_a_council_may_let_officers_import(tmp_path: Path) -> None:
+    table = council_copy(
+        tmp_path,
+        lambda text: text.replace(
+            '[acts.import]\nroles = ["clerk"]', '[acts.import]\nroles = ["clerk", "officer"]'
+        ),
+    )
+    assert table.act("import").roles == ("clerk", "officer")
+
+
+def test_the_app_refuses_an_unknown_effect_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "our-workflow.toml"
+    path.write_text(DEFAULT_TEXT.replace('"record_progress"]', '"send_fax"]'), "utf-8")
+    app = App(replace(Settings(), workflow_table=path))
+    with pytest.raises(WorkflowTableError) as error:
+        app.table  # noqa: B018
+    assert str(error.value).startswith(f"workflow table {path}: events[6].effects: unknown effect")

@@ -6,6 +6,7 @@ RectrackError
 │   ├── EditConflict         the recommendation changed meanwhile
 │   └── NotAllowed           the person's roles do not allow it
 └── InputError               bad input or usage (exit status 2)
+    ├── BadInput             a value that cannot be used, naming its field
     ├── NotFound             no such person, body, report or recommendation
     ├── InterchangeError     a bad record in an import, with its path
     └── DatabaseNotReady     the database needs `rectrack init`
@@ -17,7 +18,17 @@ from collections.abc import Sequence
 
 
 class RectrackError(Exception):
-    """Base of every error rectrack reports to its user."""
+    """Base of every error rectrack reports to its user.
+
+    `field` names the input it is about, by the name the front ends give it (`note`,
+    `timescale`), so each can point at it: the command line names its option.
+    """
+
+    field: str | None = None
+
+    def describe(self, pointer: str | None = None) -> str:
+        """The sentence, with `pointer` (how this front end names `field`) where it fits."""
+        return f"{self} ({pointer})" if pointer else str(self)
 
 
 class WorkflowError(RectrackError):
@@ -25,19 +36,32 @@ class WorkflowError(RectrackError):
 
 
 class TransitionRefused(WorkflowError):
+    """`allowed` is what the person may do from `state`; `final` says nobody may do more."""
+
     def __init__(
-        self, event: str, state: str, rule: str, allowed: Sequence[str], code: str = ""
+        self,
+        event: str,
+        state: str,
+        rule: str,
+        allowed: Sequence[str],
+        code: str = "",
+        *,
+        field: str | None = None,
+        final: bool = False,
     ) -> None:
-        self.event, self.state, self.rule, self.allowed, self.code = (
-            event,
-            state,
-            rule,
-            list(allowed),
-            code,
-        )
-        subject = f" {code}" if code else ""
-        then = f"you may: {', '.join(allowed)}" if allowed else "nothing more may be done"
-        super().__init__(f"cannot {event}{subject}: {rule}; from {state} {then}")
+        self.event, self.state, self.rule, self.code = event, state, rule, code
+        self.allowed, self.field, self.final = list(allowed), field, final
+        super().__init__(self.describe())
+
+    def describe(self, pointer: str | None = None) -> str:
+        subject = f" {self.code}" if self.code else ""
+        rule = f"{self.rule} ({pointer})" if pointer else self.rule
+        return f"cannot {self.event}{subject}: {rule}; from {self.state} {self._then()}"
+
+    def _then(self) -> str:
+        if self.allowed:
+            return f"you may: {', '.join(self.allowed)}"
+        return "nothing more may be done" if self.final else "there is nothing you may do"
 
 
 class EditConflict(WorkflowError):
@@ -57,6 +81,14 @@ class NotAllowed(WorkflowError):
 
 class InputError(RectrackError, ValueError):
     """The input cannot be used as given."""
+
+
+class BadInput(InputError):
+    """A value given for `field` cannot be used; `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(reason)
 
 
 class NotFound(InputError, LookupError):

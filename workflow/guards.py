@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from config.workflow_table import OWNER, EventSpec
-from workflow.records import Change, Subject
+from workflow.records import Actor, Change, Refusal, Subject
 
 Guard = Callable[[EventSpec, Subject, Change], str | None]
+
+
+class Permission(Protocol):
+    """An event or an act of the workflow table: its name and who may do it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+    @property
+    def action(self) -> str: ...
 
 
 def _filled(text: str | None) -> bool:
@@ -55,7 +69,7 @@ def has_known_outcome(spec: EventSpec, subject: Subject, change: Change) -> str 
     return f"the outcome must be one of {', '.join(spec.outcomes)}, not {change.outcome!r}"
 
 
-NEEDS: dict[str, Guard] = {
+NEEDS: dict[str, Guard] = {  # the needs a workflow table may name
     "timescale": has_timescale,
     "reason": has_reason,
     "comment": has_comment,
@@ -66,17 +80,33 @@ NEEDS: dict[str, Guard] = {
 }
 
 
-def actor_may(spec: EventSpec, subject: Subject, change: Change) -> str | None:
-    """The actor holds one of the event's roles, or is the owner where the owner may."""
-    actor = change.actor
+# The input each need reads, by the names the front ends give their fields.
+NEED_FIELDS = {
+    "timescale": "timescale",
+    "reason": "note",
+    "comment": "note",
+    "commentary": "note",
+    "endorsement": "endorsed_by",
+    "changes": "changes",
+    "outcome": "outcome",
+}
+
+
+def may(rule: Permission, subject: Subject, actor: Actor) -> bool:
+    """Say if `actor` holds one of the rule's roles, or is the owner where the owner may."""
     # "owner" names one person, never a role someone might hold.
-    if not spec.roles or actor.roles & (set(spec.roles) - {OWNER}):
+    if not rule.roles or actor.roles & (set(rule.roles) - {OWNER}):
+        return True
+    return OWNER in rule.roles and _same_email(actor.email, subject.owner_email)
+
+
+def actor_may(rule: Permission, subject: Subject, actor: Actor) -> str | None:
+    """None if `actor` may do what `rule` names, else the rule in words."""
+    if may(rule, subject, actor):
         return None
-    if OWNER in spec.roles and _same_email(actor.email, subject.owner_email):
-        return None
-    who = " or ".join(_role_words(role, subject) for role in spec.roles)
+    who = " or ".join(_role_words(role, subject) for role in rule.roles)
     held = ", ".join(sorted(actor.roles)) or "no role"
-    return f"only {who} may {spec.name}, and {actor.email} is {held}"
+    return f"only {who} may {rule.action}, and {actor.email} is {held}"
 
 
 def _same_email(email: str, other: str | None) -> bool:
@@ -89,14 +119,17 @@ def _role_words(role: str, subject: Subject) -> str:
     return f"a {role}" if role != "executive" else "an executive"
 
 
-def first_refusal(spec: EventSpec, subject: Subject, change: Change) -> str | None:
+def first_refusal(spec: EventSpec, subject: Subject, change: Change) -> Refusal | None:
     """Return the first rule the change breaks: roles first, then each need in order.
 
     The outcome is checked for every event, needed or not, so that no event closes a
     recommendation with an outcome it does not offer.
     """
-    for guard in (actor_may, *(NEEDS[need] for need in spec.needs), has_known_outcome):
-        rule = guard(spec, subject, change)
+    rule = actor_may(spec, subject, change.actor)
+    if rule:
+        return Refusal(rule)
+    for need in (*spec.needs, "outcome"):
+        rule = NEEDS[need](spec, subject, change)
         if rule:
-            return rule
+            return Refusal(rule, NEED_FIELDS[need])
     return None

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel, col
 
+from workflow.records import RELATED
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -135,6 +137,11 @@ class Event(SQLModel, table=True):
     note: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
+
+# The table each related kind of records is kept in (the kinds: workflow.records.RELATED).
+RELATED_MODELS: dict[str, type[SQLModel]] = dict(
+    zip(RELATED, (Response, ProgressUpdate, Amendment, Milestone, Indicator, Event), strict=True)
+)
 
 # A sweep loads only the rows that can be due: ranges of dates within the open states.
 Index(

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+RAGS = ("green", "amber", "red")
+# What a recommendation carries beside its own fields, in the order shown and exported.
+RELATED = ("responses", "updates", "amendments", "milestones", "indicators", "history")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -31,6 +35,14 @@ class Change:
     changes: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """The first rule a change breaks, and the input it is about (None for a role)."""
+
+    rule: str
+    field: str | None = None
+
+
 @dataclass
 class Subject:
     """The part of a recommendation the machine reads and writes: never a database row."""
@@ -38,7 +50,7 @@ class Subject:
     code: str
     state: str
     owner_email: str | None = None
-    refusal: str | None = None
+    refusal: Refusal | None = None
 
 
 @dataclass(frozen=True)

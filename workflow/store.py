@@ -14,13 +14,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from workflow.errors import NotFound
 from workflow.models import (
-    Amendment,
     Body,
     Event,
-    Indicator,
-    Milestone,
     Person,
-    ProgressUpdate,
     Recommendation,
     Report,
     Response,
@@ -191,6 +187,3 @@ def append_event(
         "data": dict(data or {}),
     }
     add_row(session=session, model=Event, values=values)
-
-
-RELATED_MODELS = (Response, ProgressUpdate, Amendment, Milestone, Indicator, Event)

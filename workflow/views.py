@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypedDict
 
@@ -15,6 +15,7 @@ from workflow.models import (
     Recommendation,
     Response,
 )
+from workflow.records import RELATED
 
 
 class ResponseView(TypedDict):
@@ -25,13 +26,8 @@ class ResponseView(TypedDict):
     at: str
 
 
-class Related(TypedDict):
-    responses: list[Response]
-    updates: list[ProgressUpdate]
-    amendments: list[Amendment]
-    milestones: list[Milestone]
-    indicators: list[Indicator]
-    history: list[Event]
+Related = Mapping[str, Sequence[Any]]  # the rows of each kind of workflow.records.RELATED
+View = Callable[[Any], dict[str, Any]]
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -100,13 +96,23 @@ def detail(
     responses = related["responses"]
     view = summary(rec, report, emails, responses[-1] if responses else None)
     view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
-    view["responses"] = [response_view(row, emails) for row in responses]
-    view["updates"] = [update_view(row, emails) for row in related["updates"]]
-    view["amendments"] = [amendment_view(row, emails, bodies) for row in related["amendments"]]
-    view["milestones"] = [milestone_view(row) for row in related["milestones"]]
-    view["indicators"] = [indicator_view(row) for row in related["indicators"]]
-    view["history"] = [history_line(row, emails) for row in related["history"]]
+    for kind, show in related_views(emails, bodies).items():
+        view[kind] = [show(row) for row in related[kind]]
     return view
+
+
+def related_views(emails: Mapping[int, str], bodies: Mapping[int, str]) -> dict[str, View]:
+    """How each related kind is shown, people by email and bodies by name, in RELATED order."""
+    views: dict[str, View] = {
+        "responses": lambda row: dict(response_view(row, emails)),
+        "updates": lambda row: update_view(row, emails),
+        "amendments": lambda row: amendment_view(row, emails, bodies),
+        "milestones": milestone_view,
+        "indicators": indicator_view,
+        "history": lambda row: history_line(row, emails),
+    }
+    assert tuple(views) == RELATED
+    return views
 
 
 def _rebased(amendment: Amendment) -> bool:

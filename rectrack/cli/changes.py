@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import click
 
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import DATE, by_option, json_option
 from rectrack.cli.output import emit_json
-from workflow.records import Change, Outcome
-
-
-def _required(by: str | None) -> str:
-    if not by:
-        raise click.UsageError("say on whose behalf: --by EMAIL (or set RECTRACK_ACTOR)")
-    return by
-
-
-def _events_with_effect(app: App, effect: str) -> list[str]:
-    return [spec.name for spec in app.table.events if effect in spec.effects]
-
-
-def _fire(app: App, code: str, event: str, by: str | None, as_json: bool, **data: Any) -> None:
-    """Fire `event` on behalf of `by`; `data` are the other fields of the Change."""
-    from workflow import services
-
-    with app.session() as session:
-        actor = services.find_actor(session, _required(by))
-        change = Change(event, actor, **data)
-        outcome = services.fire(session, app.lifecycle, code, change, app.clock.now())
-    _report(code, outcome, actor.email, as_json)
+from workflow.records import RAGS, Change, Outcome
 
 
 def _report(code: str, outcome: Outcome, by: str, as_json: bool) -> None:
@@ -69,15 +47,22 @@ def respond(
     as_json: bool,
 ) -> None:
     """Record the executive's response: agree, agree-in-part, disagree or note."""
-    event = decision.replace("-", "_")
-    allowed = _events_with_effect(app, "record_response")
-    if event not in allowed:
-        choices = ", ".join(name.replace("_", "-") for name in allowed)
-        raise click.BadParameter(
-            f"{decision!r} is not a response; choose from {choices}", param_hint="DECISION"
+    from workflow import services
+
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        outcome = services.respond(
+            session,
+            app.lifecycle,
+            code,
+            actor,
+            decision,
+            app.clock.now(),
+            timescale=timescale,
+            comment=comment,
+            reason=reason,
         )
-    note = reason if reason is not None else comment
-    _fire(app, code, event, by, as_json, note=note, timescale=timescale)
+    _report(code, outcome, actor.email, as_json)
 
 
 @click.command()
@@ -104,23 +89,26 @@ def fire(
     as_json: bool,
 ) -> None:
     """Fire any event of the workflow: start, report_implemented, sign_off, reopen, withdraw."""
-    _fire(
-        app,
-        code,
-        event.replace("-", "_"),
-        by,
-        as_json,
-        note=note,
-        endorsed_by=endorsed_by,
-        endorsed_on=endorsed_on,
-        outcome=outcome,
-    )
+    from workflow import services
+
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        change = Change(
+            event.replace("-", "_"),
+            actor,
+            note=note,
+            endorsed_by=endorsed_by,
+            endorsed_on=endorsed_on,
+            outcome=outcome,
+        )
+        fired = services.fire(session, app.lifecycle, code, change, app.clock.now())
+    _report(code, fired, actor.email, as_json)
 
 
 @click.command()
 @click.argument("code")
 @click.option("--note", required=True, help="What has been done, and what is next.")
-@click.option("--rag", type=click.Choice(["green", "amber", "red"]), help="The RAG status now.")
+@click.option("--rag", type=click.Choice(RAGS), help="The RAG status now.")
 @by_option
 @json_option
 @pass_app
@@ -129,7 +117,7 @@ def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_j
     from workflow import services
 
     with app.session() as session:
-        actor = services.find_actor(session, _required(by))
+        actor = services.actor_for(session, by)
         services.add_update(session, app.lifecycle, code, actor, note, rag, app.clock.now())
     if as_json:
         emit_json({"code": code, "event": services.PROGRESS_UPDATE, "rag": rag, "by": actor.email})
@@ -161,19 +149,20 @@ def amend(
     as_json: bool,
 ) -> None:
     """Record an amendment endorsed by a body; the old values stay in the history."""
-    events = _events_with_effect(app, "apply_amendment")
-    if not events:
-        raise click.UsageError("this workflow has no event that applies amendments")
-    wanted = {"text": text, "target_date": target_date, "monitoring_date": monitoring_date}
-    changes = {field: value for field, value in wanted.items() if value is not None}
-    _fire(
-        app,
-        code,
-        events[0],
-        by,
-        as_json,
-        note=reason,
-        endorsed_by=endorsed_by,
-        endorsed_on=endorsed_on,
-        changes=changes,
-    )
+    from workflow import services
+
+    changes = {"text": text, "target_date": target_date, "monitoring_date": monitoring_date}
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        outcome = services.amend(
+            session,
+            app.lifecycle,
+            code,
+            actor,
+            app.clock.now(),
+            changes=changes,
+            reason=reason,
+            endorsed_by=endorsed_by,
+            endorsed_on=endorsed_on,
+        )
+    _report(code, outcome, actor.email, as_json)

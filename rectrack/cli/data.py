@@ -6,13 +6,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import importer_option, json_option
 from rectrack.cli.output import counted, emit_json
+from workflow.interchange.shapes import FORMATS
 
 
 @click.command()
@@ -40,7 +41,7 @@ def init(app: App, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv"]),
+    type=click.Choice(FORMATS),
     help="Default: from the file's extension.",
 )
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
@@ -51,23 +52,21 @@ def import_(
     app: App, file: Path, fmt: str | None, dry_run: bool, by: str | None, as_json: bool
 ) -> None:
     """Load the JSON interchange document, or a CSV of recommendations. All or nothing."""
-    from workflow import interchange
+    from workflow import services
 
-    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
     with app.session() as session, _progress("Importing") as progress:
-        options: dict[str, Any] = {
-            "table": app.table,
-            "period": app.settings.reports_response_period,
-            "by": by,
-            "now": app.clock.now(),
-            "dry_run": dry_run,
-            "progress": progress,
-        }
-        if fmt == "csv":
-            with file.open(newline="", encoding="utf-8-sig") as stream:
-                summary = interchange.import_csv(session, stream, **options)
-        else:
-            summary = interchange.import_document(session, interchange.read_json(file), **options)
+        summary = services.import_file(
+            session,
+            file,
+            table=app.table,
+            period=app.settings.reports_response_period,
+            tz=app.settings.timezone,
+            by=by,
+            now=app.clock.now(),
+            fmt=fmt,
+            dry_run=dry_run,
+            progress=progress,
+        )
     counts = {name: count for name, count in summary.counts().items() if count}
     if as_json:
         emit_json({"dry_run": dry_run, **counts})
@@ -99,19 +98,14 @@ def _progress(label: str) -> Iterator[Callable[[int], None] | None]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Default: standard output.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @pass_app
 def export(app: App, output: Path | None, fmt: str) -> None:
     """Write the whole database as the interchange document (or recommendations as CSV)."""
-    from workflow import interchange
+    from workflow import services
 
     with app.session() as session, _open(output) as stream:
-        if fmt == "csv":
-            interchange.export_csv(session, stream)
-        else:
-            interchange.write_json(interchange.export_document(session), stream)
+        services.export(session, stream, fmt)
 
 
 @contextmanager

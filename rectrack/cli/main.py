@@ -18,7 +18,7 @@ from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
-from workflow.errors import InputError, WorkflowError
+from workflow.errors import InputError, RectrackError, WorkflowError
 
 REFUSED, BAD_INPUT = 1, 2
 
@@ -76,12 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         return _fail(error.format_message(), BAD_INPUT, getattr(error, "ctx", None))
     except WorkflowError as error:
-        return _fail(str(error), REFUSED)
+        return _fail(_described(error), REFUSED)
     except (InputError, ConfigError, WorkflowTableError) as error:
-        return _fail(str(error), BAD_INPUT)
+        return _fail(_described(error), BAD_INPUT)
     except Exception as error:  # the last line of defence: still one line, no traceback
         return _fail(_unexpected(error), BAD_INPUT)
     return 0
+
+
+# How this front end names the fields a refusal is about, where not plainly `--field`.
+POINTERS = {
+    "by": "--by EMAIL or RECTRACK_ACTOR",
+    "decision": "DECISION",
+    "changes": "--text, --target-date or --monitoring-date",
+}
+
+
+def _described(error: Exception) -> str:
+    """The error's sentence, naming the option it is about."""
+    if not isinstance(error, RectrackError):
+        return str(error)
+    field = error.field
+    pointer = POINTERS.get(field, f"--{field.replace('_', '-')}") if field else None
+    return error.describe(pointer)
 
 
 def _fail(message: str, status: int, ctx: click.Context | None = None) -> int:

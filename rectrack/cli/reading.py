@@ -29,14 +29,9 @@ def list_recs(
     """The tracker: every recommendation with its state, owner and dates."""
     from workflow import services
 
-    for state in states:
-        if state not in app.table.states:
-            raise click.BadParameter(
-                f"{state!r} is not a state; states: {', '.join(app.table.states)}",
-                param_hint="--state",
-            )
+    filters = services.RecFilters(states, owner, report)
     with app.session() as session:
-        rows = services.list_recommendations(session, states, owner, report)
+        rows = services.list_recommendations(session, app.table, filters)
     if as_json:
         emit_json(rows)
     else:

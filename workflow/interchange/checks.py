@@ -14,6 +14,7 @@ from contextlib import suppress
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from workflow.errors import InterchangeError
 
@@ -128,8 +129,11 @@ def maybe_day(value: object, path: str) -> date | None:
     return None if value is None else day(value, path)
 
 
-def instant(value: object, path: str) -> datetime:
-    """A date and time with its UTC offset: a time without one is ambiguous."""
+def instant(value: object, path: str, tz: ZoneInfo | None = None) -> datetime:
+    """A date and time with its UTC offset, or without one if it is local to `tz`.
+
+    Without `tz`, a time with no offset is ambiguous and refused.
+    """
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
@@ -137,7 +141,9 @@ def instant(value: object, path: str) -> datetime:
     if moment is None:
         fail(path, f"{shown(value)} is not a date and time (ISO 8601)")
     if moment.utcoffset() is None:
-        fail(path, f"{shown(value)} has no UTC offset (add one, e.g. +00:00)")
+        if tz is None:
+            fail(path, f"{shown(value)} has no UTC offset (add one, e.g. +00:00)")
+        moment = moment.replace(tzinfo=tz)
     return moment
 
 

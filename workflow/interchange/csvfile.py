@@ -57,7 +57,7 @@ def import_csv(
         for number, record in _records(stream)
     )
     validated = Validated((), (), (), (), recs)
-    by = importer(session, validated, by)
+    by = importer(session, validated, table, by)
     write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 

@@ -8,24 +8,15 @@ exporting again gives the same document.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, select
 
 from workflow import store
-from workflow.interchange.related import MODELS
-from workflow.interchange.shapes import RELATED
-from workflow.models import Body, Meeting, Person, Recommendation, Report
-from workflow.views import (
-    amendment_view,
-    history_line,
-    indicator_view,
-    milestone_view,
-    own_fields,
-    response_view,
-    update_view,
-)
+from workflow.models import RELATED_MODELS, Body, Meeting, Person, Recommendation, Report
+from workflow.records import RELATED
+from workflow.views import View, own_fields, related_views
 
 
 def export_document(session: Session) -> dict[str, Any]:
@@ -78,18 +69,8 @@ def recommendations(
     session: Session, emails: Mapping[int, str], bodies: Mapping[int, str]
 ) -> list[dict[str, Any]]:
     """Every recommendation with all it carries, each related list oldest first."""
-    views: tuple[Callable[[Any], dict[str, Any]], ...] = (
-        lambda row: dict(response_view(row, emails)),
-        lambda row: update_view(row, emails),
-        lambda row: amendment_view(row, emails, bodies),
-        milestone_view,
-        indicator_view,
-        lambda row: history_line(row, emails),
-    )
-    related = {
-        key: _grouped(session, model, view)
-        for key, model, view in zip(RELATED, MODELS, views, strict=True)
-    }
+    views = related_views(emails, bodies)
+    related = {kind: _grouped(session, RELATED_MODELS[kind], view) for kind, view in views.items()}
     reports = {row.id: row.reference for row in _all(session, Report)}
     result = []
     for rec in _all(session, Recommendation):
@@ -100,9 +81,7 @@ def recommendations(
     return result
 
 
-def _grouped(
-    session: Session, model: type[Any], view: Callable[[Any], dict[str, Any]]
-) -> dict[int, list[dict[str, Any]]]:
+def _grouped(session: Session, model: type[Any], view: View) -> dict[int, list[dict[str, Any]]]:
     groups: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in _all(session, model):
         groups[row.recommendation_id].append(view(row))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -42,24 +43,29 @@ def import_document(
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
+    tz: ZoneInfo | None = None,
 ) -> ImportSummary:
     """Validate the whole document, then write all of it or (on any refusal) none of it.
 
     `by` is the email of the clerk importing it, who may be one of the document's
     own people. Raises InterchangeError naming the first bad record's path. With
     `dry_run`, everything is checked (against the database too) and nothing is written.
+    A meeting time without a UTC offset is read in `tz`, the council's zone.
     """
     known = read_known(session)
-    validated = validate_document(document, table=table, period=period, known=known)
-    by = importer(session, validated, by)
+    validated = validate_document(document, table=table, period=period, known=known, tz=tz)
+    by = importer(session, validated, table, by)
     write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 
 
-def importer(session: Session, validated: Validated, by: str | None) -> str | None:
-    """Return the importer's email as stored; they must be a clerk, known here or in the document.
+def importer(
+    session: Session, validated: Validated, table: WorkflowTable, by: str | None
+) -> str | None:
+    """Return the importer's email as stored; the table's import rule must allow them.
 
-    Raises NotFound for nobody of that email, NotAllowed for someone who is not a clerk.
+    They may be known here or be one of the document's own people. Raises NotFound
+    for nobody of that email, NotAllowed for someone the rule does not allow.
     """
     if by is None:
         return None
@@ -67,8 +73,10 @@ def importer(session: Session, validated: Validated, by: str | None) -> str | No
     roles = next((person.roles for person in validated.people if person.email == email), None)
     if roles is None:
         roles = tuple(get_person(session=session, email=email).roles)
-    if "clerk" not in roles:
-        raise NotAllowed(email, "import", "a clerk", roles)
+    rule = table.act("import")
+    if not set(roles) & set(rule.roles):
+        who = " or ".join(f"a {role}" for role in rule.roles)
+        raise NotAllowed(email, rule.action, who, roles)
     return email
 
 

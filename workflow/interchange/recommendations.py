@@ -24,14 +24,14 @@ from workflow.interchange.records import (
 from workflow.interchange.scope import (
     INDICATOR_KINDS,
     OUTCOME_NAMES,
-    RAGS,
     Scope,
     body_ref,
     new_key,
     person_ref,
     report_ref,
 )
-from workflow.interchange.shapes import KEYS, RELATED, REQUIRED
+from workflow.interchange.shapes import KEYS, REQUIRED
+from workflow.records import RAGS, RELATED
 
 T = TypeVar("T")
 _KEYS, _REQUIRED = KEYS["recommendation"], REQUIRED["recommendation"]

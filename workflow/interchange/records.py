@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from workflow.records import RELATED
+
 
 class PersonRecord(NamedTuple):
     name: str
@@ -96,6 +98,9 @@ class Related(NamedTuple):
     milestones: tuple[MilestoneRecord, ...]
     indicators: tuple[IndicatorRecord, ...]
     history: tuple[HistoryRecord, ...]
+
+
+assert Related._fields == RELATED  # one order of the related kinds, everywhere
 
 
 class RecommendationRecord(NamedTuple):

@@ -6,17 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from workflow.interchange.records import Related
-from workflow.models import (
-    Amendment,
-    Event,
-    Indicator,
-    Milestone,
-    ProgressUpdate,
-    Response,
-)
+from workflow.models import RELATED_MODELS
 
 # The model each of Related's lists is written to, in Related's order.
-MODELS: tuple[type[Any], ...] = (Response, ProgressUpdate, Amendment, Milestone, Indicator, Event)
+MODELS: tuple[type[Any], ...] = tuple(RELATED_MODELS.values())
 
 
 class RelatedRows:

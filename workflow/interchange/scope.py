@@ -6,6 +6,7 @@ Pure: the database's contents come in as `Known`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from config.workflow_table import OUTCOMES, ROLES, WorkflowTable
 from workflow.interchange import checks
@@ -13,7 +14,6 @@ from workflow.interchange.records import Known
 
 ROLE_NAMES = tuple(sorted(ROLES))
 BODY_KINDS = ("scrutiny", "executive", "council", "other")
-RAGS = ("green", "amber", "red")
 INDICATOR_KINDS = ("cost", "saving", "outcome")
 OUTCOME_NAMES = tuple(sorted(OUTCOMES))
 
@@ -24,6 +24,7 @@ class Scope:
 
     table: WorkflowTable
     known: Known
+    tz: ZoneInfo | None = None  # the council's: a meeting time without an offset is in it
     emails: set[str] = field(default_factory=set)
     bodies: set[str] = field(default_factory=set)
     reports: set[str] = field(default_factory=set)

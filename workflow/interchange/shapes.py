@@ -171,5 +171,5 @@ KEYS: dict[str, frozenset[str]] = {name: _keys(shape) for name, shape in SHAPES.
 REQUIRED: dict[str, frozenset[str]] = {
     name: frozenset(shape.__required_keys__) for name, shape in SHAPES.items()
 }
-# The lists a recommendation may carry beside its own fields, in the order exported.
-RELATED = ("responses", "updates", "amendments", "milestones", "indicators", "history")
+
+FORMATS = ("json", "csv")  # the files import reads and export writes

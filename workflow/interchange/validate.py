@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from config.periods import Period
 from config.workflow_table import WorkflowTable
@@ -35,11 +36,19 @@ T = TypeVar("T")
 
 
 def validate_document(
-    document: object, *, table: WorkflowTable, period: Period, known: Known
+    document: object,
+    *,
+    table: WorkflowTable,
+    period: Period,
+    known: Known,
+    tz: ZoneInfo | None = None,
 ) -> Validated:
-    """Return the document as records, or raise InterchangeError at its first fault."""
+    """Return the document as records, or raise InterchangeError at its first fault.
+
+    A meeting time without a UTC offset is read in `tz`, the council's zone.
+    """
     doc = checks.fields(document, KEYS["document"], (), "")
-    scope = Scope(table, known)
+    scope = Scope(table, known, tz)
     return Validated(
         _each(doc, "people", lambda raw, path: person(raw, path, scope)),
         _each(doc, "bodies", lambda raw, path: body(raw, path, scope)),
@@ -84,7 +93,7 @@ def meeting(raw: object, path: str, scope: Scope) -> MeetingRecord:
     record = checks.fields(raw, KEYS["meeting"], REQUIRED["meeting"], path)
     return MeetingRecord(
         body_ref(record["body"], f"{path}.body", scope),
-        checks.instant(record["starts_at"], f"{path}.starts_at"),
+        checks.instant(record["starts_at"], f"{path}.starts_at", scope.tz),
         checks.title(record.get("title", ""), f"{path}.title"),
     )
 

@@ -1,0 +1,42 @@
+"""The use cases. Every front end calls these and nothing else; none holds a rule.
+
+The actor and the time are always passed in.
+"""
+
+from __future__ import annotations
+
+from workflow.interchange.shapes import FORMATS
+from workflow.services.changes import (
+    AMENDABLE,
+    PROGRESS_UPDATE,
+    add_update,
+    amend,
+    fire,
+    respond,
+    response_event,
+)
+from workflow.services.effects import EFFECTS, check_table
+from workflow.services.people import actor_for, find_actor
+from workflow.services.reading import RecFilters, list_recommendations, show_recommendation
+from workflow.services.transfer import export, format_of, import_file
+
+__all__ = [
+    "AMENDABLE",
+    "EFFECTS",
+    "FORMATS",
+    "PROGRESS_UPDATE",
+    "RecFilters",
+    "actor_for",
+    "add_update",
+    "amend",
+    "check_table",
+    "export",
+    "find_actor",
+    "fire",
+    "format_of",
+    "import_file",
+    "list_recommendations",
+    "respond",
+    "response_event",
+    "show_recommendation",
+]

@@ -1,0 +1,226 @@
+"""The changes to a recommendation. Each runs in one transaction: load, ask, write, record.
+
+Every refusal is raised before anything is written, naming the rule and, where it is
+about one input, that input's field (`note`, `timescale`), so each front end can
+point at it in its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from workflow import store
+from workflow.db import transaction
+from workflow.errors import BadInput, EditConflict, TransitionRefused
+from workflow.guards import actor_may
+from workflow.models import ProgressUpdate
+from workflow.records import RAGS, Actor, Change, Outcome, Refusal, Subject
+from workflow.services.effects import apply_effects
+from workflow.store import RecState
+
+if TYPE_CHECKING:
+    from workflow.lifecycle import Lifecycle
+
+AMENDABLE = ("text", "target_date", "monitoring_date")
+PROGRESS_UPDATE = "progress_update"  # the act of the workflow table, and its history lines
+RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"
+
+
+def fire(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    change: Change,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Fire one event of the workflow on a recommendation, with its effects and history.
+
+    `expected_version` is the version the person saw; if the recommendation has moved
+    on since, EditConflict is raised and nothing is written.
+    """
+    with transaction(session):
+        rec = _load(session, code, expected_version)
+        if change.changes:
+            change = replace(change, changes=_differences(rec, change.changes))
+        outcome = lifecycle.fire(_subject(rec), change)
+        spec = lifecycle.table.event(change.event)
+        assert spec is not None  # fire() refuses unknown events
+        values, data = apply_effects(session, rec, spec, change, now)
+        values["state"] = outcome.after
+        if lifecycle.is_final(outcome.after):
+            values["closure_outcome"] = data["outcome"] = change.outcome or spec.outcomes[0]
+        _save(session, rec, values)
+        _record(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
+    return outcome
+
+
+def respond(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    actor: Actor,
+    decision: str,
+    now: datetime,
+    *,
+    timescale: date | None = None,
+    comment: str | None = None,
+    reason: str | None = None,
+) -> Outcome:
+    """Record the executive's response: an event of the table that records a response.
+
+    `decision` is the event's name, with hyphens or underscores (`agree-in-part`).
+    A reason (for disagreeing) or a comment becomes the response's text.
+    """
+    event = response_event(lifecycle, decision)
+    note = reason if reason is not None else comment
+    change = Change(event, actor, note=note, timescale=timescale)
+    try:
+        return fire(session, lifecycle, code, change, now)
+    except TransitionRefused as refused:
+        if refused.field == "note":  # a response names its text a reason or a comment
+            refused.field = "reason" if "reason" in _needs(lifecycle, event) else "comment"
+        raise
+
+
+def response_event(lifecycle: Lifecycle, decision: str) -> str:
+    """The event a decision names; raise BadInput if it is not one that records a response."""
+    events = [spec.name for spec in lifecycle.table.events_with_effect(RESPONSE_EFFECT)]
+    event = decision.replace("-", "_")
+    if event not in events:
+        choices = ", ".join(name.replace("_", "-") for name in events)
+        raise BadInput("decision", f"{decision!r} is not a response; choose from {choices}")
+    return event
+
+
+def _needs(lifecycle: Lifecycle, event: str) -> tuple[str, ...]:
+    spec = lifecycle.table.event(event)
+    return spec.needs if spec else ()
+
+
+def amend(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    changes: Mapping[str, Any],
+    reason: str | None,
+    endorsed_by: str | None,
+    endorsed_on: date | None,
+) -> Outcome:
+    """Record an amendment endorsed by a body: the event of the table that applies one.
+
+    `changes` maps fields of AMENDABLE to their new values; None values are left out.
+    """
+    events = lifecycle.table.events_with_effect(AMENDMENT_EFFECT)
+    if not events:
+        raise BadInput("event", "this workflow has no event that applies amendments")
+    wanted = {field: value for field, value in changes.items() if value is not None}
+    change = Change(
+        events[0].name,
+        actor,
+        note=reason,
+        endorsed_by=endorsed_by,
+        endorsed_on=endorsed_on,
+        changes=wanted,
+    )
+    try:
+        return fire(session, lifecycle, code, change, now)
+    except TransitionRefused as refused:
+        if refused.field == "note":  # an amendment's text is its reason
+            refused.field = "reason"
+        raise
+
+
+def add_update(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    actor: Actor,
+    note: str,
+    rag: str | None,
+    now: datetime,
+) -> None:
+    """Record a progress update: the state stays, the history gains a line."""
+    with transaction(session):
+        rec = _load(session, code, None)
+        subject = _subject(rec)
+        refusal = _update_refusal(lifecycle, subject, actor, note, rag)
+        if refusal:
+            lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
+        row = {"recommendation_id": rec.id, "note": note, "rag": rag, "by_id": actor.person_id}
+        store.add_row(session=session, model=ProgressUpdate, values={**row, "at": now})
+        _save(session, rec, {"rag": rag} if rag else {})
+        change = Change(PROGRESS_UPDATE, actor, note=note)
+        data = {"rag": rag} if rag else {}
+        _record(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
+
+
+def _update_refusal(
+    lifecycle: Lifecycle, subject: Subject, actor: Actor, note: str, rag: str | None
+) -> Refusal | None:
+    if lifecycle.is_final(subject.state):
+        return Refusal(f"it is {subject.state}, and {subject.state} is final")
+    rule = actor_may(lifecycle.table.act(PROGRESS_UPDATE), subject, actor)
+    if rule:
+        return Refusal(rule)
+    if not note.strip():
+        return Refusal("a note is required", "note")
+    if rag is not None and rag not in RAGS:
+        return Refusal(f"the RAG status must be one of {', '.join(RAGS)}, not {rag!r}", "rag")
+    return None
+
+
+def _subject(rec: RecState) -> Subject:
+    return Subject(rec.code, rec.state, rec.owner_email)
+
+
+def _load(session: Session, code: str, expected_version: int | None) -> RecState:
+    rec = store.load_state(session=session, code=code)
+    if expected_version is not None and rec.version != expected_version:
+        raise EditConflict(code)
+    return rec
+
+
+def _save(session: Session, rec: RecState, values: dict[str, Any]) -> None:
+    if not store.save_state(session=session, rec=rec, values=values):
+        raise EditConflict(rec.code)
+
+
+def _record(
+    session: Session,
+    rec: RecState,
+    event: str,
+    before: str,
+    after: str,
+    change: Change,
+    now: datetime,
+    data: dict[str, Any],
+) -> None:
+    store.append_event(
+        session=session,
+        rec_id=rec.id,
+        event=event,
+        from_state=before,
+        to_state=after,
+        actor_id=change.actor.person_id,
+        at=now,
+        note=change.note,
+        data=data,
+    )
+
+
+def _differences(rec: RecState, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(wanted) - set(AMENDABLE)
+    if unknown:
+        raise BadInput(
+            "changes", f"cannot amend {', '.join(sorted(unknown))}; only {', '.join(AMENDABLE)}"
+        )
+    return {field: value for field, value in wanted.items() if getattr(rec, field) != value}
