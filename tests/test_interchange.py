@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from io import StringIO
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import (
