@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from factories import (
     make_world,
 )
 from runner import Cli
+from sqlalchemy import make_url
 
 from workflow.db import make_engine, new_session
 
@@ -311,3 +313,40 @@ def test_the_installed_script_runs(db_url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "sign_off" in done.stdout
+
+
+def test_a_bad_sqlite_path_says_the_database_cannot_be_reached(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}")
+    status, _, err = cli("recs", "list")
+    assert status == 2
+    assert "cannot be reached: unable to open database file" in err
+    assert "rectrack init" not in err
+
+
+def test_a_server_that_is_down_is_named_without_its_password(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql+psycopg://rectrack:s3cret@127.0.0.1:1/rectrack"
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", url)
+    status, _, err = cli("init")
+    assert status == 2
+    assert err.startswith("rectrack: error: the database postgresql+psycopg://rectrack:***@")
+    assert "cannot be reached" in err and "s3cret" not in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.external_service
+def test_a_missing_postgresql_database_says_it_cannot_be_reached(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pg_url = os.environ.get("RECTRACK_TEST_PG_URL")
+    if not pg_url:
+        pytest.skip("RECTRACK_TEST_PG_URL is not set")
+    missing = make_url(pg_url).set(database="no_such_db")
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", missing.render_as_string(hide_password=False))
+    status, _, err = cli("recs", "list")
+    assert status == 2
+    assert "cannot be reached: connection failed" in err or "does not exist" in err
+    assert "no_such_db" in err

@@ -9,6 +9,7 @@ RectrackError
     ├── BadInput             a value that cannot be used, naming its field
     ├── NotFound             no such person, body, report or recommendation
     ├── InterchangeError     a bad record in an import, with its path
+    ├── DatabaseUnreachable  the database cannot be connected to (down, missing, a bad path)
     └── DatabaseNotReady     the database needs `rectrack init`
 """
 
@@ -101,6 +102,12 @@ class InterchangeError(InputError):
     def __init__(self, path: str, reason: str) -> None:
         self.path, self.reason = path, reason
         super().__init__(f"{path}: {reason}")
+
+
+class DatabaseUnreachable(InputError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(f"the database {url} cannot be reached: {reason}")
 
 
 class DatabaseNotReady(InputError):
