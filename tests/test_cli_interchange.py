@@ -18,11 +18,14 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
     """A command line on an initialised, empty SQLite database in a directory of its own."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("RECTRACK_ACTOR", raising=False)
+    monkeypatch.setenv("RECTRACK_ACTOR", DEMO_CLERK)
     monkeypatch.delenv("RECTRACK_CONFIG", raising=False)
     run = Cli(capsys)
     assert run("init")[0] == 0
     return run
+
+
+DEMO_CLERK = "democratic.services@oxford.example"
 
 
 @pytest.fixture
@@ -47,6 +50,18 @@ def test_import_loads_the_document_and_says_what_it_loaded(cli: Cli, demo_file: 
         " 2 milestones, 3 indicators"
     )
     assert len(recs(cli)) == 3
+
+
+def test_import_without_an_importer_is_refused_naming_the_option(
+    cli: Cli, demo_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RECTRACK_ACTOR")
+    status, _, err = cli("import", str(demo_file))
+    assert status == 2
+    assert err == (
+        "rectrack: error: say who is importing: a clerk, named in the history"
+        " (--by EMAIL or RECTRACK_ACTOR)\n"
+    )
 
 
 def test_import_dry_run_checks_and_writes_nothing(cli: Cli, demo_file: Path) -> None:

@@ -27,18 +27,19 @@ from factories import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from config import load_workflow_table
 from config.periods import Period
 from rectrack.cli.demo import demo_document
 from workflow import services
-from workflow.errors import InterchangeError, NotAllowed, NotFound
+from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
 from workflow.interchange import export_document, import_document, read_json, write_json
 from workflow.interchange import records as rec
 from workflow.interchange.load import write
 from workflow.interchange.validate import validate_document
 from workflow.lifecycle import Lifecycle
+from workflow.models import Person
 from workflow.records import Change
 
 TABLE = load_workflow_table()
@@ -51,10 +52,18 @@ def import_(session: Session, document: object, **options: Any) -> rec.ImportSum
     defaults: dict[str, Any] = {
         "table": TABLE,
         "period": PERIOD,
-        "by": None,
+        "by": a_clerk(session, document),
         "now": CURRENT_TIME,
     }
     return import_document(session, document, **defaults | options)
+
+
+def a_clerk(session: Session, document: object) -> str | None:
+    """The personas' clerk where they are in the database, else the document's own."""
+    if session.exec(select(Person).where(Person.email == CLERK)).first():
+        return CLERK
+    people = document.get("people", []) if isinstance(document, dict) else []
+    return next((p["email"] for p in people if "clerk" in p.get("roles", [])), None)
 
 
 def empty(engine: Engine) -> None:
@@ -307,8 +316,41 @@ def test_the_importer_may_be_one_of_the_documents_own_people(session: Session) -
 def test_only_a_clerk_may_import(world: World) -> None:
     before = row_counts(world.session)
     with pytest.raises(NotAllowed, match=r"only a clerk may import, and .* is officer"):
-        import_(world.session, sample(), by=BEN)
+        import_(world.session, sample(), by=OFFICER)
     assert row_counts(world.session) == before
+
+
+def test_an_import_names_its_importer(session: Session) -> None:
+    with pytest.raises(BadInput, match="say who is importing") as refused:
+        import_(session, sample(), by=None)
+    assert refused.value.field == "by"
+
+
+def test_a_document_cannot_make_its_own_clerk_in_a_database_in_use(world: World) -> None:
+    before = row_counts(world.session)
+    with pytest.raises(BadInput, match="only an empty one may take its importer"):
+        import_(world.session, sample(), by=ANN)
+    assert row_counts(world.session) == before
+
+
+def test_a_document_importer_must_be_a_clerk_of_the_document(session: Session) -> None:
+    with pytest.raises(NotAllowed, match="only a clerk may import"):
+        import_(session, sample(), by=BEN)
+
+
+def test_a_history_the_workflow_could_not_make_is_refused(session: Session) -> None:
+    document = sample()
+    forged = {"event": "sign_off", "from_state": "proposed", "to_state": "closed", "at": AT}
+    document["recommendations"][0] |= {"state": "closed", "closure_outcome": "implemented"}
+    document["recommendations"][0]["history"] = [
+        {"event": "import", "to_state": "proposed", "at": AT},
+        forged,
+    ]
+    with pytest.raises(InterchangeError) as refused:
+        import_(session, document)
+    assert str(refused.value) == (
+        "recommendations[0].history[1].event: sign_off is allowed only from monitored, not proposed"
+    )
 
 
 def test_an_unknown_importer_is_refused_before_anything_is_written(world: World) -> None:
@@ -318,9 +360,9 @@ def test_an_unknown_importer_is_refused_before_anything_is_written(world: World)
     assert row_counts(world.session) == before
 
 
-def test_an_import_line_without_an_actor_names_nobody(session: Session) -> None:
+def test_an_import_line_names_the_importer(session: Session) -> None:
     import_(session, sample())
-    assert export_document(session)["recommendations"][0]["history"][0]["actor"] is None
+    assert export_document(session)["recommendations"][0]["history"][0]["actor"] == ANN
 
 
 def test_a_recommendation_with_history_keeps_exactly_that_history(session: Session) -> None:
@@ -506,7 +548,15 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
     ("not a number", put(f"{R1}.indicators[0].target", float("nan")), "must be a finite number"),
     ("history actor", put(f"{R1}.history[1].actor", "x@y"), f"history[1].actor: {NO_ONE}"),
     ("history state", put(f"{R1}.history[1].from_state", "limbo"), "unknown state 'limbo'"),
-    ("history end", put(f"{R1}.history[2].to_state", "monitored"), "ends in monitored, but the"),
+    (
+        "history end",
+        put(f"{R1}.state", "endorsed"),
+        "ends in in_progress, but the state is endorsed",
+    ),
+    ("history path", put(f"{R1}.history[2].to_state", "monitored"), "start leads to in_progress"),
+    ("history gap", put(f"{R1}.history[2].from_state", "amended"), "left it endorsed, not amended"),
+    ("history start", put(f"{R1}.history[0].from_state", "endorsed"), "from no state (null)"),
+    ("history event", put(f"{R1}.history[2].event", "begin"), "'begin' is not an event"),
     ("event name", put(f"{R1}.history[1].event", "x" * 33), "is longer than 32 characters"),
 ]
 
@@ -661,7 +711,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     keys = st.tuples(st.sampled_from(references), NAMES)
     pairs = draw(st.lists(keys, min_size=1, max_size=6, unique_by=lambda pair: "/".join(pair)))
     return {
-        "people": [draw(person(email)) for email in emails],
+        "people": [draw(person(email, clerk=i == 0)) for i, email in enumerate(emails)],
         "bodies": [draw(body_named(name, someone)) for name in names],
         "meetings": draw(st.lists(meeting(body), max_size=2)),
         "reports": [draw(report(reference, body)) for reference in references],
@@ -669,8 +719,11 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def person(email: str) -> st.SearchStrategy[dict[str, Any]]:
+def person(email: str, clerk: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """A person; the clerk, who does the import, has the clerk role among others."""
     roles = st.lists(st.sampled_from(ROLES))
+    if clerk:
+        roles = roles.map(lambda drawn: ["clerk", *(role for role in drawn if role != "clerk")])
     return st.fixed_dictionaries({"name": NAMES, "email": st.just(email), "roles": roles})
 
 

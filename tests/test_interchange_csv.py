@@ -26,7 +26,7 @@ def import_(world: World, *lines: str, **options: Any) -> ImportSummary:
     defaults: dict[str, Any] = {
         "table": TABLE,
         "period": Period(2, "month"),
-        "by": None,
+        "by": CLERK,
         "now": CURRENT_TIME,
     }
     return import_csv(world.session, StringIO("\n".join(lines) + "\n"), **defaults | options)

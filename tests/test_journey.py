@@ -98,7 +98,7 @@ def to(email: EmailMessage) -> str:
 
 def live_the_reports_life(clerk: Journey, document: Path) -> None:
     clerk.run("init")
-    clerk.run("import", str(document))  # the clerk is one of the people it brings
+    clerk.run("import", str(document), "--by", CLERK)  # the clerk is one of its people
     clerk.refuse("wrong state", "fire", B, "sign_off", "--by", CHAIR)
     clerk.tick("2027-02-18T08:00:00+00:00")
     the_board_responds(clerk)
@@ -184,7 +184,7 @@ def test_the_tracker_shows_where_each_recommendation_ended(clerk: Journey) -> No
         (
             A,
             [
-                ("import", None, None, "proposed"),
+                ("import", CLERK, None, "proposed"),
                 ("note", EXECUTIVE, "proposed", "proposed"),
                 ("withdraw", CHAIR, "proposed", "closed"),
             ],
@@ -192,7 +192,7 @@ def test_the_tracker_shows_where_each_recommendation_ended(clerk: Journey) -> No
         (
             B,
             [
-                ("import", None, None, "proposed"),
+                ("import", CLERK, None, "proposed"),
                 ("agree", EXECUTIVE, "proposed", "endorsed"),
                 ("start", OWNER_B, "endorsed", "in_progress"),
                 ("progress_update", OWNER_B, "in_progress", "in_progress"),
@@ -203,7 +203,7 @@ def test_the_tracker_shows_where_each_recommendation_ended(clerk: Journey) -> No
         (
             C,
             [
-                ("import", None, None, "proposed"),
+                ("import", CLERK, None, "proposed"),
                 ("agree_in_part", EXECUTIVE, "proposed", "endorsed"),
                 ("start", OWNER_C, "endorsed", "in_progress"),
                 ("amend", CHAIR, "in_progress", "amended"),
@@ -241,7 +241,7 @@ def test_an_export_imported_into_a_fresh_database_exports_the_same(
     exported.write_text(clerk.export(), encoding="utf-8")
     monkeypatch.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
     assert clerk.call("init").status == 0
-    assert clerk.call("import", str(exported)).status == 0
+    assert clerk.call("import", str(exported), "--by", CLERK).status == 0
     assert clerk.export() == exported.read_text(encoding="utf-8")
 
 

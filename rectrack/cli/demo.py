@@ -119,8 +119,9 @@ def _load(app: App, session: Session, document: dict[str, Any]) -> None:
         document,
         table=app.table,
         period=app.settings.reports_response_period,
-        by=None,
+        by=next(p["email"] for p in document["people"] if "clerk" in p["roles"]),
         now=datetime.combine(LOADED_ON, time(10, 0), tzinfo=app.settings.timezone),
+        tz=app.settings.timezone,
     )
     click.echo(f"Loaded the example panel report on {LOADED_ON}: {counted(summary.counts())}.")
 

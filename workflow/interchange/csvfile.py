@@ -51,13 +51,14 @@ def import_csv(
 
     Raises InterchangeError naming the row (`row 4 (CCS/09/b).owner: ...`).
     """
-    scope = Scope(table, read_known(session))
+    known = read_known(session)
+    scope = Scope(table, known)
     recs = tuple(
         recommendation(record, f"row {number} ({_code(record)})", scope)
         for number, record in _records(stream)
     )
     validated = Validated((), (), (), (), recs)
-    by = importer(session, validated, table, by)
+    by = importer(session, validated, table, known, by)
     write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow.db import transaction
-from workflow.errors import InterchangeError, NotAllowed
+from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
 from workflow.interchange.bulk import Ids, Progress, write_recommendations
 from workflow.interchange.records import (
     BodyRecord,
@@ -54,30 +54,46 @@ def import_document(
     """
     known = read_known(session)
     validated = validate_document(document, table=table, period=period, known=known, tz=tz)
-    by = importer(session, validated, table, by)
+    by = importer(session, validated, table, known, by)
     write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 
 
 def importer(
-    session: Session, validated: Validated, table: WorkflowTable, by: str | None
-) -> str | None:
-    """Return the importer's email as stored; the table's import rule must allow them.
+    session: Session, validated: Validated, table: WorkflowTable, known: Known, by: str | None
+) -> str:
+    """Return the importer's email as stored: the table's import rule must allow them.
 
-    They may be known here or be one of the document's own people. Raises NotFound
-    for nobody of that email, NotAllowed for someone the rule does not allow.
+    An import is always someone's act. Into a database that holds people, the importer
+    must be one of them; only into an empty one may the document name its own
+    importer. Raises BadInput when nobody is named, NotFound for an unknown email and
+    NotAllowed for someone the rule does not allow.
     """
-    if by is None:
-        return None
+    if not by:
+        raise BadInput("by", "say who is importing: a clerk, named in the history")
     email = normal_email(by)
-    roles = next((person.roles for person in validated.people if person.email == email), None)
-    if roles is None:
+    if not known.emails:
+        roles = _own_roles(validated, email)
+    elif email in known.emails:
         roles = tuple(get_person(session=session, email=email).roles)
+    elif any(person.email == email for person in validated.people):
+        reason = f"{email} is not in the database: only an empty one may take its importer"
+        raise BadInput("by", reason + " from the document")
+    else:
+        raise NotFound("person", "email", email)
     rule = table.act("import")
     if not set(roles) & set(rule.roles):
         who = " or ".join(f"a {role}" for role in rule.roles)
         raise NotAllowed(email, rule.action, who, roles)
     return email
+
+
+def _own_roles(validated: Validated, email: str) -> tuple[str, ...]:
+    """The roles the document gives the importer of an empty database."""
+    roles = next((person.roles for person in validated.people if person.email == email), None)
+    if roles is None:
+        raise NotFound("person", "email", email)
+    return roles
 
 
 def write(

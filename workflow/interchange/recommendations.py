@@ -21,6 +21,7 @@ from workflow.interchange.records import (
     ResponseRecord,
     UpdateRecord,
 )
+from workflow.interchange.replay import check_replay
 from workflow.interchange.scope import (
     INDICATOR_KINDS,
     OUTCOME_NAMES,
@@ -96,6 +97,7 @@ def related(rec: dict[str, Any], state: str, path: str, scope: Scope) -> Related
         return tuple(check(raw, f"{path}.{key}[{i}]", scope) for i, raw in enumerate(records))
 
     history = each("history", history_line)
+    check_replay(history, scope.table, path)
     if history and history[-1].to_state != state:
         checks.fail(
             f"{path}.history[{len(history) - 1}].to_state",

@@ -1,0 +1,55 @@
+"""A document's history must be one the workflow table could have made.
+
+Pure. Each line after the first must be an event the table allows from the state
+the line before left, leading where the table says, or an act that leaves the
+state alone (a progress update); the first line is the recommendation's arrival
+(from no state). So an import cannot carry a recommendation to `closed` along a
+path the workflow would have refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from config.workflow_table import WorkflowTable
+from workflow.interchange import checks
+from workflow.interchange.records import HistoryRecord
+
+STATELESS = frozenset({"progress_update"})  # history lines of acts that keep the state
+
+
+def check_replay(history: Sequence[HistoryRecord], table: WorkflowTable, path: str) -> None:
+    """Raise InterchangeError at the first line of `history` the table would not have made."""
+    state: str | None = None
+    for i, line in enumerate(history):
+        where = f"{path}.history[{i}]"
+        if i == 0:
+            _first(line, where)
+        else:
+            assert state is not None
+            _next(line, state, table, where)
+        state = line.to_state
+
+
+def _first(line: HistoryRecord, where: str) -> None:
+    if line.from_state is not None:
+        checks.fail(f"{where}.from_state", "the first line is its arrival: from no state (null)")
+
+
+def _next(line: HistoryRecord, state: str, table: WorkflowTable, where: str) -> None:
+    if line.from_state != state:
+        checks.fail(
+            f"{where}.from_state", f"the line before left it {state}, not {line.from_state}"
+        )
+    if line.event in STATELESS:
+        if line.to_state != state:
+            checks.fail(f"{where}.to_state", f"{line.event} leaves the state {state}")
+        return
+    spec = table.event(line.event)
+    if spec is None:
+        checks.fail(f"{where}.event", f"{line.event!r} is not an event of the workflow")
+    if state not in spec.sources:
+        sources = " or ".join(spec.sources)
+        checks.fail(f"{where}.event", f"{spec.name} is allowed only from {sources}, not {state}")
+    if line.to_state != spec.dest:
+        checks.fail(f"{where}.to_state", f"{spec.name} leads to {spec.dest}, not {line.to_state}")
