@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from config.errors import RectrackError
+
 NEEDS = frozenset(
     {"timescale", "reason", "comment", "commentary", "endorsement", "changes", "outcome"}
 )
@@ -24,7 +26,7 @@ _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", 
 _TOP_KEYS = frozenset({"states", "initial", "final", "open", "events"})
 
 
-class WorkflowTableError(ValueError):
+class WorkflowTableError(RectrackError, ValueError):
     """A workflow table that cannot be used; says where and why."""
 
     def __init__(self, path: str, reason: str, file: str | None = None) -> None:
