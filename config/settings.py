@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.errors import RectrackError
 from config.periods import Period, parse_period
 
 ENV_PREFIX = "RECTRACK_"
@@ -29,7 +30,7 @@ DEFAULT_FILE = "rectrack.toml"
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
-class ConfigError(ValueError):
+class ConfigError(RectrackError, ValueError):
     """A setting that cannot be used; the message names the key and where it came from."""
 
     def __init__(self, key: str, source: str, reason: str) -> None:

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from config.errors import RectrackError
+
 ROLES = frozenset({"clerk", "executive", "officer", "chair"})
 OWNER = "owner"
 OUTCOMES = frozenset({"implemented", "not_implemented", "rejected", "superseded", "withdrawn"})
@@ -23,7 +25,7 @@ _ACT_KEYS = frozenset({"roles"})
 ACTS = {"progress_update": "write a progress update", "import": "import"}  # name: in words
 
 
-class WorkflowTableError(ValueError):
+class WorkflowTableError(RectrackError, ValueError):
     """A workflow table that cannot be used; says where and why."""
 
     def __init__(self, path: str, reason: str, file: str | None = None) -> None:

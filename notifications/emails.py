@@ -30,6 +30,7 @@ from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime, make_msgid
 from io import BytesIO
 
+from config.errors import RectrackError
 from notifications.notices import Message
 
 LINE_LIMIT = 998  # RFC 5322 §2.1.1: no line of a header is longer, folded or not
@@ -39,7 +40,7 @@ _NAME_BYTES = 720  # per encoded word of a name: one word up to 972 characters
 _SPECIALS = frozenset('()<>[]:;@\\,."')  # a name with any of these is quoted
 
 
-class BadHeader(ValueError):
+class BadHeader(RectrackError, ValueError):
     """A header value that cannot be written safely: a line break would start a new header."""
 
     def __init__(self, header: str, value: str, reason: str) -> None:

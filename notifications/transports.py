@@ -28,11 +28,12 @@ from typing import Protocol, TextIO
 
 import aiosmtplib
 
+from config.errors import RectrackError
 from config.settings import Settings
 from notifications.emails import domain_of
 
 
-class TransportError(Exception):
+class TransportError(RectrackError):
     """Delivery did not happen; `permanent` and `pause` say whether trying again can help."""
 
     def __init__(self, message: str, *, permanent: bool = False, pause: bool = False) -> None:

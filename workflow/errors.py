@@ -1,35 +1,36 @@
 """Errors that a clerk reads. Each carries its data and writes its own sentence.
 
-RectrackError
-├── WorkflowError            refused by the workflow (exit status 1)
-│   ├── TransitionRefused    wrong state, a missing reason, a role that may not
-│   ├── EditConflict         the recommendation changed meanwhile
-│   └── NotAllowed           the person's roles do not allow it
-└── InputError               bad input or usage (exit status 2)
-    ├── BadInput             a value that cannot be used, naming its field
-    ├── NotFound             no such person, body, report or recommendation
-    ├── InterchangeError     a bad record in an import, with its path
-    ├── DatabaseUnreachable  the database cannot be connected to (down, missing, a bad path)
-    └── DatabaseNotReady     the database needs `rectrack init`
+The root is defined in `config.errors`, the lowest layer, so that every package can
+join it; it is re-exported here. Each error is defined beside the code that raises it.
+Every error may name the input `field` it is about, so each front end can point at it.
+
+RectrackError                    (config.errors)
+├── ConfigError                  a setting that cannot be used (config.settings; exit status 2)
+├── WorkflowTableError           a workflow table that cannot be used (config.workflow_table; 2)
+├── WorkflowError                refused by the workflow (exit status 1)
+│   ├── TransitionRefused        wrong state, a missing reason, a role that may not
+│   ├── EditConflict             the recommendation changed meanwhile
+│   └── NotAllowed               the person's roles do not allow it
+├── InputError                   bad input or usage (exit status 2)
+│   ├── BadInput                 a value that cannot be used, naming its field
+│   ├── NotFound                 no such person, body, report or recommendation
+│   ├── InterchangeError         a bad record in an import, with its path
+│   ├── DatabaseUnreachable      the database cannot be connected to (down, missing, bad path)
+│   └── DatabaseNotReady         the database needs `rectrack init`
+├── TransportError               a mail was not delivered; says whether retrying can help
+│                                (notifications.transports)
+└── BadHeader                    a header value that would start a new header
+                                 (notifications.emails)
+
+ConfigError, WorkflowTableError, InputError and BadHeader are also ValueErrors, and
+NotFound a LookupError.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-class RectrackError(Exception):
-    """Base of every error rectrack reports to its user.
-
-    `field` names the input it is about, by the name the front ends give it (`note`,
-    `timescale`), so each can point at it: the command line names its option.
-    """
-
-    field: str | None = None
-
-    def describe(self, pointer: str | None = None) -> str:
-        """The sentence, with `pointer` (how this front end names `field`) where it fits."""
-        return f"{self} ({pointer})" if pointer else str(self)
+from config.errors import RectrackError as RectrackError  # re-exported: the root of the tree
 
 
 class WorkflowError(RectrackError):
