@@ -146,7 +146,7 @@ def enqueue(
     stored and every attempt sends them as they are. Raises emails.BadHeader, before
     anything is written, if the message cannot be built.
     """
-    message_id = emails.new_message_id(sender)
+    message_id = emails.new_message_id(sender, now)
     email = emails.build(message, sender=sender, message_id=message_id, now=now)
     row = OutboxRow(
         kind=message.kind.value,
