@@ -122,7 +122,7 @@ def stored_mail(engine: Engine) -> list[tuple[str, bytes]]:
     query = select(OutboxRow.recipient, OutboxRow.content).order_by(col(OutboxRow.id))
     with new_session(engine) as session:
         rows = session.exec(query).all()
-    return [(recipient, content) for recipient, content in rows if content is not None]
+    return list(rows)
 
 
 def sent_count(engine: Engine) -> int:

@@ -19,9 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from notifications import emails, outbox
+from notifications import outbox
 from notifications.models import OutboxRow
-from notifications.notices import Kind, Message
 from notifications.transports import Connection, Mail, Transport, TransportError
 from workflow.db import new_session, transaction
 
@@ -118,11 +117,7 @@ class Dispatcher:
 
     async def _attempt(self, connection: Connection, row: OutboxRow) -> TransportError | None:
         try:
-            mail = self._mail(row)
-        except ValueError as error:  # a poison row: it can never be sent as it is
-            return TransportError(f"cannot be sent as written: {error}", permanent=True)
-        try:
-            await connection.send(mail)
+            await connection.send(self._mail(row))
         except TransportError as error:
             return error
         except Exception as error:  # a fault in the transport must not stop the batch
@@ -136,28 +131,7 @@ class Dispatcher:
         The envelope sender, where bounces go, is this dispatcher's: the From in the
         stored bytes is the sender's when the message was queued.
         """
-        content = row.content if row.content is not None else self._build(row)
-        recipients = (row.recipient, *row.cc)
-        return Mail(self.sender, recipients, row.message_id, content)
-
-    def _build(self, row: OutboxRow) -> bytes:
-        """Build a message queued before its email was stored (schema 0003) as enqueue would.
-
-        It is dated when it was queued. Raises ValueError if it cannot be built.
-        """
-        message = Message(
-            kind=Kind(row.kind),
-            to=row.recipient,
-            to_name=row.recipient_name,
-            subject=row.subject,
-            text=row.text_body,
-            html=row.html_body,
-            cc=tuple(row.cc),
-        )
-        email = emails.build(
-            message, sender=self.sender, message_id=row.message_id, now=row.created_at
-        )
-        return emails.as_bytes(email)
+        return Mail(self.sender, (row.recipient, *row.cc), row.message_id, row.content)
 
     def _record_each(
         self,

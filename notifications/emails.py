@@ -14,8 +14,9 @@ returns: those bytes are what every attempt sends, so a retry is the same messag
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.headerregistry import (
     Address,
@@ -27,7 +28,7 @@ from email.headerregistry import (
 )
 from email.message import EmailMessage
 from email.policy import EmailPolicy, Policy
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from io import BytesIO
 
 from config.errors import RectrackError
@@ -93,9 +94,15 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 
 
-def new_message_id(sender: str) -> str:
-    """Return a new Message-ID in the sender's domain (naming the domain avoids a DNS lookup)."""
-    return make_msgid(domain=domain_of(sender))
+def new_message_id(sender: str, now: datetime) -> str:
+    """Return a new Message-ID made at `now`, in the sender's domain.
+
+    The time is the one given, not the wall clock's (`tick --now` runs at another
+    time); 80 random bits make it unique. `make_msgid` would read the clock, and
+    ask DNS for a domain it is not given.
+    """
+    stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    return f"<{stamp}.{secrets.token_hex(10)}@{domain_of(sender)}>"
 
 
 def build(message: Message, *, sender: str, message_id: str, now: datetime) -> EmailMessage:

@@ -25,9 +25,7 @@ class OutboxRow(SQLModel, table=True):
     text_body: str
     html_body: str
     message_id: str = Field(unique=True)  # made once at enqueue, reused by every attempt
-    # The email as sent, built once at enqueue; every attempt sends these bytes.
-    # None only for a message queued before they were stored (migration 0004).
-    content: bytes | None = None
+    content: bytes  # the email as sent, built once at enqueue; every attempt sends these bytes
     status: str = Field(default="queued", sa_type=String(16))
     attempts: int = 0
     first_attempt_at: datetime | None = None  # a day after it, a failing message gives up

@@ -27,7 +27,6 @@ from sqlmodel import Session, col, select
 from notifications import emails
 from notifications.models import NoticeRow, OutboxRow
 from notifications.notices import Message, Notice
-from workflow.prepared import Prepared
 
 FIRST_RETRY = timedelta(minutes=5)
 LONGEST_WAIT = timedelta(hours=1)
@@ -147,7 +146,7 @@ def enqueue(
     stored and every attempt sends them as they are. Raises emails.BadHeader, before
     anything is written, if the message cannot be built.
     """
-    message_id = emails.new_message_id(sender)
+    message_id = emails.new_message_id(sender, now)
     email = emails.build(message, sender=sender, message_id=message_id, now=now)
     row = OutboxRow(
         kind=message.kind.value,
@@ -328,15 +327,13 @@ def release(*, session: Session, rows: Iterable[OutboxRow]) -> int:
 
 
 # The claim is (id, attempts): if the lease ran out and another dispatcher claimed
-# the row meanwhile, a late result must not overwrite its own. Every message's result
-# runs this, so it is compiled once per database (workflow.prepared), not per
-# message; the SET clause comes from the values given.
-_SETTLE = Prepared(
-    update(OutboxRow).where(
-        col(OutboxRow.id) == bindparam("claimed_id"),
-        col(OutboxRow.status) == bindparam("while_sending", MessageStatus.SENDING.value),
-        col(OutboxRow.attempts) == bindparam("claimed_attempts"),
-    )
+# the row meanwhile, a late result must not overwrite its own. The SET clause comes
+# from the values given, so one statement (compiled once, by SQLAlchemy's cache)
+# serves every result.
+_SETTLE = update(OutboxRow).where(
+    col(OutboxRow.id) == bindparam("claimed_id"),
+    col(OutboxRow.status) == bindparam("while_sending", MessageStatus.SENDING.value),
+    col(OutboxRow.attempts) == bindparam("claimed_attempts"),
 )
 
 
@@ -347,7 +344,7 @@ def _settle(session: Session, row: OutboxRow, **values: Any) -> bool:
         "claimed_id": row.id,
         "claimed_attempts": row.attempts,
     }
-    return _SETTLE.rowcount(session.connection(), params) == 1
+    return session.connection().execute(_SETTLE, params).rowcount == 1
 
 
 def list_messages(*, session: Session, status: str | None = None) -> list[OutboxRow]:

@@ -302,7 +302,7 @@ def send_test(
         text=TEST_TEXT,
         html=f"<p>{TEST_TEXT}</p>",
     )
-    message_id = emails.new_message_id(sender)
+    message_id = emails.new_message_id(sender, now)
     email = emails.build(message, sender=sender, message_id=message_id, now=now)
     mail = Mail(sender, (to,), message_id, emails.as_bytes(email))
     asyncio.run(_send_one(transport or transport_from_settings(settings), mail))

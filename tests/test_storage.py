@@ -14,14 +14,13 @@ from alembic.script import ScriptDirectory
 from factories import CURRENT_TIME, EXECUTIVE, OFFICER, PANEL, World, make_recommendation
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
 from rectrack.schema import HEAD, ensure_ready, schema_revision, upgrade
 from workflow import store
-from workflow.db import make_engine, new_session
+from workflow.db import make_engine
 from workflow.errors import DatabaseNotReady, NotFound
-from workflow.models import Event, Meeting, Recommendation, Response
+from workflow.models import Event, Meeting, Response
 
 
 def test_head_is_the_newest_migration() -> None:
@@ -146,19 +145,3 @@ def test_the_tracker_lists_by_state_and_owner(world: World) -> None:
     owner = world.actor(OFFICER).person_id
     rows = store.list_recommendations(session=world.session, states=["in_progress"], owner_id=owner)
     assert [rec.reference for rec, _ in rows] == ["b"]
-
-
-def test_two_sessions_saving_the_same_version_through_the_orm_conflict(
-    engine: Engine, world: World
-) -> None:
-    code = make_recommendation(world)
-    other = make_engine(engine.url.render_as_string(hide_password=False))
-    with new_session(other) as theirs:
-        mine = world.session.exec(select(Recommendation).where(Recommendation.code == code)).one()
-        their = theirs.exec(select(Recommendation).where(Recommendation.code == code)).one()
-        their.rag = "red"
-        theirs.commit()
-        mine.rag = "green"
-        with pytest.raises(StaleDataError):
-            world.session.commit()
-    other.dispose()

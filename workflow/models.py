@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, UniqueConstraint
-from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel, col
 
 from workflow.records import RELATED
@@ -67,12 +66,7 @@ class Recommendation(SQLModel, table=True):
     monitoring_date: date | None = None
     rag: str | None = Field(default=None, sa_type=String(8))
     closure_outcome: str | None = Field(default=None, sa_type=String(32))
-    version: int = Field(default=1)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        # Optimistic lock: an UPDATE whose version moved meanwhile matches no row.
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+    version: int = Field(default=1)  # moved on by every change: see store.save_state
 
 
 class Response(SQLModel, table=True):

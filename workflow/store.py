@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import Insert, bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -21,7 +21,6 @@ from workflow.models import (
     Report,
     Response,
 )
-from workflow.prepared import Prepared
 
 
 def normal_email(email: str) -> str:
@@ -112,9 +111,10 @@ class RecState:
     monitoring_date: date | None
 
 
-# State changes are the hot path, so they use statements prepared once per database
-# and run on the session's own connection and transaction, not the unit of work.
-_LOAD_STATE = Prepared(
+# State changes are the hot path: Core statements built once, run on the session's
+# own connection and transaction rather than through the unit of work. SQLAlchemy
+# caches each one's compiled form, so a change costs no compilation.
+_LOAD_STATE = (
     core_select(
         col(Recommendation.id),
         col(Recommendation.code),
@@ -132,35 +132,35 @@ _LOAD_STATE = Prepared(
 
 
 def load_state(*, session: Session, code: str) -> RecState:
-    row = _LOAD_STATE.first(session.connection(), {"code": code})
+    row = session.connection().execute(_LOAD_STATE, {"code": code}).first()
     if row is None:
         raise NotFound("recommendation", "code", code)
-    return RecState(*row)
+    values: tuple[Any, ...] = tuple(row)  # the id is typed optional, but a stored row has one
+    return RecState(*values)
 
 
-# The SET clause comes from the parameters given, so one statement serves every change.
-_SAVE_STATE = Prepared(
-    update(Recommendation).where(
-        col(Recommendation.id) == bindparam("rec_id"),
-        col(Recommendation.version) == bindparam("seen_version"),
-    )
+# The optimistic lock: the SET clause comes from the parameters given, so one
+# statement serves every change, and it matches no row if the version has moved.
+_SAVE_STATE = update(Recommendation).where(
+    col(Recommendation.id) == bindparam("rec_id"),
+    col(Recommendation.version) == bindparam("seen_version"),
 )
 
 
 def save_state(*, session: Session, rec: RecState, values: Mapping[str, Any]) -> bool:
     """Write `values` and bump the version, only if nobody else has meanwhile; say if so."""
     params = {**values, "version": rec.version + 1, "rec_id": rec.id, "seen_version": rec.version}
-    return _SAVE_STATE.rowcount(session.connection(), params) == 1
+    return session.connection().execute(_SAVE_STATE, params).rowcount == 1
 
 
 @cache
-def _insert(model: type[SQLModel]) -> Prepared:
-    return Prepared(insert(model))
+def _insert(model: type[SQLModel]) -> Insert:
+    return insert(model)
 
 
 def add_row(*, session: Session, model: type[SQLModel], values: Mapping[str, Any]) -> None:
-    """Insert one row with a prepared statement (a history line, a response, an amendment)."""
-    _insert(model).rowcount(session.connection(), values)
+    """Insert one row with a Core statement (a history line, a response, an amendment)."""
+    session.connection().execute(_insert(model), dict(values))
 
 
 def append_event(

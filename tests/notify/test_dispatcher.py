@@ -11,7 +11,6 @@ from email.message import EmailMessage
 
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from notifications import outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
@@ -243,48 +242,6 @@ def test_the_envelope_is_from_its_sender_to_the_rows_recipient_and_copies(
     drain(smtp())
     assert envelopes == [(SENDER, [OFFICER, CLERK, CHAIR])]
     assert received[0]["From"] == earlier  # the message as it was queued
-
-
-def queued_before_emails_were_stored(
-    engine: Engine, session: Session, ident: int, **fields: str
-) -> OutboxRow:
-    """Make message `ident` as a database from before migration 0004 holds it: no bytes."""
-    row = stored(engine, ident)
-    row.content = None
-    for name, value in fields.items():
-        setattr(row, name, value)
-    session.add(row)
-    session.commit()
-    return row
-
-
-def test_a_message_queued_before_emails_were_stored_is_built_as_it_is_sent(
-    engine: Engine,
-    session: Session,
-    queue: Queue,
-    drain: Drain,
-    smtp: Smtp,
-    received: list[EmailMessage],
-) -> None:
-    [ident] = queue()
-    old = queued_before_emails_were_stored(engine, session, ident)
-    assert drain(smtp(), NOW + timedelta(hours=1)).sent == 1
-    [email] = received
-    assert (email["Message-ID"], email["Subject"]) == (old.message_id, old.subject)
-    assert email["Date"].datetime == NOW
-
-
-def test_an_old_message_that_cannot_be_built_fails_and_the_rest_go(
-    engine: Engine, session: Session, queue: Queue, drain: Drain
-) -> None:
-    bad, good = queue(), queue()
-    subject = "Due\nBcc: everyone@example.com"
-    queued_before_emails_were_stored(engine, session, bad[0], subject=subject)
-    memory = MemoryTransport()
-    report = drain(memory)
-    assert (report.failed, report.sent) == (1, 1)
-    assert "line break" in (stored(engine, bad[0]).last_error or "")
-    assert stored(engine, good[0]).status == "sent"
 
 
 class FaultyTransport:

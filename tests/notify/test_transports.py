@@ -149,7 +149,16 @@ def test_as_bytes_is_ascii_with_crlf_line_ends_whatever_the_text(
 
 
 def test_a_new_message_id_is_in_the_senders_domain() -> None:
-    assert emails.new_message_id("rectrack@council.example").endswith("@council.example>")
+    assert emails.new_message_id(SENDER, CURRENT_TIME).endswith("@council.example>")
+
+
+def test_a_new_message_id_is_made_at_the_time_given_not_the_clocks() -> None:
+    assert emails.new_message_id(SENDER, CURRENT_TIME).startswith("<20270201093000.")
+
+
+def test_message_ids_made_at_the_same_time_differ() -> None:
+    made = {emails.new_message_id(SENDER, CURRENT_TIME) for _ in range(100)}
+    assert len(made) == 100
 
 
 # Headers read back as given, after a trip through a real SMTP server
@@ -218,7 +227,8 @@ def test_a_long_message_id_and_the_copies_read_back_as_given(
     smtp: Smtp, wire: list[bytes], make_message: Callable[..., Message]
 ) -> None:
     sender = "rectrack@democratic-services.a-long-council-name.gov.uk"
-    message_id, copies = emails.new_message_id(sender), (CLERK, "deputy@council.example")
+    message_id = emails.new_message_id(sender, CURRENT_TIME)
+    copies = (CLERK, "deputy@council.example")
     email = emails.build(
         make_message(cc=copies), sender=sender, message_id=message_id, now=CURRENT_TIME
     )
