@@ -17,9 +17,11 @@ from config.errors import RectrackError
 
 ROLES = frozenset({"clerk", "executive", "officer", "chair"})
 OWNER = "owner"
+CHAIR = "chair"  # a chair's acts are on the recommendations of the body they chair
+BODY_KINDS = ("scrutiny", "executive", "council", "other")
 OUTCOMES = frozenset({"implemented", "not_implemented", "rejected", "superseded", "withdrawn"})
 _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", "outcomes"})
-_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts"})
+_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts", "endorsers"})
 _ACT_KEYS = frozenset({"roles"})
 # The acts rectrack performs that leave the state alone; the table says who may do each.
 ACTS = {"progress_update": "write a progress update", "import": "import"}  # name: in words
@@ -74,6 +76,7 @@ class WorkflowTable:
     open: tuple[str, ...]
     events: tuple[EventSpec, ...]
     acts: tuple[ActSpec, ...] = ()
+    endorsers: tuple[str, ...] = ()  # kinds of body whose endorsement counts on anything
 
     def event(self, name: str) -> EventSpec | None:
         return next((spec for spec in self.events if spec.name == name), None)
@@ -124,7 +127,9 @@ def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
     _no_duplicates([spec.name for spec in events], "events[{}].name", "event")
     for i, spec in enumerate(events):
         _check_finality(spec, final, f"events[{i}]")
-    return WorkflowTable(states, initial, final, open_states, events, _acts(data.get("acts")))
+    acts = _acts(data.get("acts"))
+    endorsers = _subset(data.get("endorsers", []), BODY_KINDS, "endorsers", kind="kind of body")
+    return WorkflowTable(states, initial, final, open_states, events, acts, endorsers)
 
 
 def _acts(raw: object) -> tuple[ActSpec, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -71,7 +72,8 @@ def spec_of(event: str) -> EventSpec:
 
 
 def subject_in(state: str) -> Subject:
-    return Subject(CODE, state, OFFICER)
+    """The recommendation in `state`, owned by the officer, made by the chair's panel."""
+    return Subject(CODE, state, OFFICER, body=PANEL, chair_email=CHAIR)
 
 
 def refusal(lifecycle: Lifecycle, subject: Subject, change: Change) -> TransitionRefused:
@@ -281,3 +283,25 @@ def test_the_machine_has_no_automatic_jumps(lifecycle: Lifecycle) -> None:
 
 def test_allowed_lists_the_events_from_a_state_in_table_order(lifecycle: Lifecycle) -> None:
     assert lifecycle.allowed("monitored") == ["amend", "sign_off", "reopen", "withdraw"]
+
+
+def test_the_chair_of_another_body_may_not_act_as_chair() -> None:
+    lifecycle = Lifecycle(TABLE)
+    other_chair = Actor("other.chair@council.example", frozenset({"chair"}))
+    refused = refusal(lifecycle, subject_in("monitored"), Change("sign_off", other_chair))
+    assert refused.rule == (
+        f"only the chair of {PANEL} ({CHAIR}) or a clerk may sign_off,"
+        " and other.chair@council.example is chair"
+    )
+
+
+def test_an_endorsement_by_a_body_that_did_not_make_it_is_refused(lifecycle: Lifecycle) -> None:
+    change = change_for(spec_of("amend"), persona(CHAIR))
+    refused = refusal(lifecycle, subject_in("endorsed"), replace(change, endorsed_by="Cabinet"))
+    assert refused.rule == f"Cabinet cannot endorse it: only {PANEL}, which made it"
+
+
+def test_the_tables_endorsers_may_endorse_anything(lifecycle: Lifecycle) -> None:
+    change = change_for(spec_of("amend"), persona(CHAIR))
+    subject = replace(subject_in("endorsed"), endorsers=frozenset({"Full Council"}))
+    assert lifecycle.fire(subject, replace(change, endorsed_by="Full Council")).after == "amended"

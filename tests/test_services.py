@@ -25,7 +25,15 @@ from sqlmodel import select
 from workflow import services, store
 from workflow.errors import InputError, NotFound, TransitionRefused
 from workflow.lifecycle import Lifecycle
-from workflow.models import Amendment, Event, Person, ProgressUpdate, Recommendation, Response
+from workflow.models import (
+    Amendment,
+    Body,
+    Event,
+    Person,
+    ProgressUpdate,
+    Recommendation,
+    Response,
+)
 from workflow.records import Change, Outcome
 
 JUNE = date(2027, 6, 30)
@@ -316,7 +324,7 @@ def test_an_effect_that_fails_undoes_the_whole_change(desk: Desk, code: str) -> 
 def test_an_amendment_endorsed_by_an_unknown_body_writes_nothing(desk: Desk, world: World) -> None:
     code = in_state(world, "endorsed")
     before = row_counts(world.session), desk.rec(code).target_date
-    with pytest.raises(NotFound):
+    with pytest.raises(TransitionRefused, match="Nobody cannot endorse it"):
         desk.fire(
             code,
             "amend",
@@ -342,3 +350,40 @@ def test_a_person_is_found_whatever_the_case_of_the_email(world: World) -> None:
         person.id,
         frozenset({"officer"}),
     )
+
+
+def a_chair_of_another_body(world: World) -> str:
+    """Add a second scrutiny body with a chair of its own; return that chair's email."""
+    email = "other.chair@council.example"
+    person = Person(name="Oscar Other", email=email, roles=["chair"])
+    world.session.add(person)
+    world.session.flush()
+    world.session.add(Body(name="Housing Panel", kind="scrutiny", chair_id=person.id))
+    world.session.commit()
+    return email
+
+
+def test_only_the_chair_of_the_body_that_made_it_may_sign_it_off(desk: Desk, world: World) -> None:
+    code, other_chair = in_state(world, "monitored"), a_chair_of_another_body(world)
+    before = row_counts(world.session)
+    with pytest.raises(TransitionRefused, match=f"only the chair of {PANEL}"):
+        desk.fire(code, "sign_off", other_chair)
+    assert row_counts(world.session) == before
+    assert desk.fire(code, "sign_off", CHAIR).after == "closed"
+
+
+def test_another_body_may_not_endorse_an_amendment(desk: Desk, world: World) -> None:
+    code = in_state(world, "endorsed")
+    a_chair_of_another_body(world)
+    endorsed = {"endorsed_by": "Housing Panel", "endorsed_on": date(2027, 5, 1)}
+    with pytest.raises(TransitionRefused, match="Housing Panel cannot endorse it"):
+        desk.fire(code, "amend", CHAIR, note="x", changes={"target_date": SEPTEMBER}, **endorsed)
+
+
+def test_the_full_council_may_endorse_an_amendment(desk: Desk, world: World) -> None:
+    code = in_state(world, "endorsed")
+    world.session.add(Body(name="Full Council", kind="council"))
+    world.session.commit()
+    endorsed = {"endorsed_by": "Full Council", "endorsed_on": date(2027, 5, 1)}
+    outcome = desk.fire(code, "amend", CHAIR, note="x", changes={"text": "New."}, **endorsed)
+    assert outcome.after == "amended"

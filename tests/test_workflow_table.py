@@ -97,7 +97,7 @@ def add_deferred(text: str) -> str:
 
 def test_a_council_may_add_a_state(tmp_path: Path) -> None:
     lifecycle = Lifecycle(council_copy(tmp_path, add_deferred))
-    subject = Subject("R/1", "proposed")
+    subject = Subject("R/1", "proposed", chair_email=CHAIR)
     lifecycle.fire(subject, Change("defer", persona(CHAIR), note="after the election"))
     assert subject.state == "deferred"
     assert lifecycle.allowed("deferred") == ["resume"]
@@ -224,7 +224,7 @@ def test_bad_toml_is_refused_with_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(WorkflowTableError) as error:
         council_copy(tmp_path, lambda text: text.replace('name = "start"', "name = start"))
     assert "our-workflow.toml" in str(error.value)
-    assert "line 51" in str(error.value)
+    assert "line 55" in str(error.value)
 
 
 def test_a_table_that_is_not_text_is_refused(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from config.workflow_table import OWNER, EventSpec
+from config.workflow_table import CHAIR, OWNER, EventSpec
 from workflow.records import Actor, Change, Refusal, Subject
 
 Guard = Callable[[EventSpec, Subject, Change], str | None]
@@ -46,10 +46,17 @@ def has_commentary(spec: EventSpec, subject: Subject, change: Change) -> str | N
 
 
 def has_endorsement(spec: EventSpec, subject: Subject, change: Change) -> str | None:
-    """Amendments and withdrawals take effect only once a body has endorsed them."""
-    if _filled(change.endorsed_by) and change.endorsed_on:
+    """Amendments and withdrawals take effect only once a body that may has endorsed them.
+
+    That is the body that made the recommendation, or one of the table's endorsers.
+    """
+    if not (_filled(change.endorsed_by) and change.endorsed_on):
+        return "the endorsing body and the date it endorsed this are required"
+    body = change.endorsed_by
+    if subject.body is None or body == subject.body or body in subject.endorsers:
         return None
-    return "the endorsing body and the date it endorsed this are required"
+    others = "".join(f" or {name}" for name in sorted(subject.endorsers))
+    return f"{body} cannot endorse it: only {subject.body}, which made it{others}"
 
 
 def has_changes(spec: EventSpec, subject: Subject, change: Change) -> str | None:
@@ -93,9 +100,15 @@ NEED_FIELDS = {
 
 
 def may(rule: Permission, subject: Subject, actor: Actor) -> bool:
-    """Say if `actor` holds one of the rule's roles, or is the owner where the owner may."""
+    """Say if `actor` holds one of the rule's roles, or is the owner where the owner may.
+
+    A chair may act as chair only on what the body they chair made.
+    """
     # "owner" names one person, never a role someone might hold.
-    if not rule.roles or actor.roles & (set(rule.roles) - {OWNER}):
+    held = actor.roles & set(rule.roles) - {OWNER}
+    if not rule.roles or held - {CHAIR}:
+        return True
+    if CHAIR in held and _same_email(actor.email, subject.chair_email):
         return True
     return OWNER in rule.roles and _same_email(actor.email, subject.owner_email)
 
@@ -116,6 +129,9 @@ def _same_email(email: str, other: str | None) -> bool:
 def _role_words(role: str, subject: Subject) -> str:
     if role == OWNER:
         return f"the owner ({subject.owner_email or 'none set'})"
+    if role == CHAIR:
+        body = subject.body or "the body that made it"
+        return f"the chair of {body} ({subject.chair_email or 'none set'})"
     return f"a {role}" if role != "executive" else "an executive"
 
 

@@ -50,6 +50,9 @@ class Subject:
     code: str
     state: str
     owner_email: str | None = None
+    body: str | None = None  # the body that made it
+    chair_email: str | None = None  # that body's chair: a chair's acts are theirs alone
+    endorsers: frozenset[str] = frozenset()  # other bodies whose endorsement counts
     refusal: Refusal | None = None
 
 

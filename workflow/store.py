@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Insert, bindparam, func, insert, update
 from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from workflow.errors import NotFound
@@ -54,6 +55,13 @@ def get_recommendation(*, session: Session, code: str) -> Recommendation:
     if rec is None:
         raise NotFound("recommendation", "code", code)
     return rec
+
+
+def body_names_of_kinds(*, session: Session, kinds: Sequence[str]) -> frozenset[str]:
+    """Return the names of the bodies of these kinds (those that may endorse anything)."""
+    if not kinds:
+        return frozenset()
+    return frozenset(session.exec(select(Body.name).where(col(Body.kind).in_(kinds))))
 
 
 def emails_by_id(*, session: Session) -> dict[int, str]:
@@ -109,7 +117,11 @@ class RecState:
     target_date: date | None
     original_target_date: date | None
     monitoring_date: date | None
+    body: str  # the body that made it: its report's from body
+    chair_email: str | None  # that body's chair, whose chair's acts are on it
 
+
+_Owner, _Chair = aliased(Person), aliased(Person)
 
 # State changes are the hot path: Core statements built once, run on the session's
 # own connection and transaction rather than through the unit of work. SQLAlchemy
@@ -120,13 +132,18 @@ _LOAD_STATE = (
         col(Recommendation.code),
         col(Recommendation.state),
         col(Recommendation.version),
-        col(Person.email),
+        col(_Owner.email),
         col(Recommendation.text),
         col(Recommendation.target_date),
         col(Recommendation.original_target_date),
         col(Recommendation.monitoring_date),
+        col(Body.name),
+        col(_Chair.email),
     )
-    .outerjoin(Person, col(Person.id) == col(Recommendation.owner_id))
+    .join(Report, col(Report.id) == col(Recommendation.report_id))
+    .join(Body, col(Body.id) == col(Report.from_body_id))
+    .outerjoin(_Owner, col(_Owner.id) == col(Recommendation.owner_id))
+    .outerjoin(_Chair, col(_Chair.id) == col(Body.chair_id))
     .where(col(Recommendation.code) == bindparam("code"))
 )
 

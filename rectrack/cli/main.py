@@ -11,14 +11,14 @@ from pathlib import Path
 
 import click
 
-from config import ConfigError, WorkflowTableError, load_settings
+from config import load_settings
 from rectrack.cli.app import App
 from rectrack.cli.changes import amend, fire, respond, update
 from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
-from workflow.errors import InputError, RectrackError, WorkflowError
+from workflow.errors import RectrackError, WorkflowError
 
 REFUSED, BAD_INPUT = 1, 2
 
@@ -75,10 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("aborted", BAD_INPUT)
     except click.ClickException as error:
         return _fail(error.format_message(), BAD_INPUT, getattr(error, "ctx", None))
-    except WorkflowError as error:
-        return _fail(_described(error), REFUSED)
-    except (InputError, ConfigError, WorkflowTableError) as error:
-        return _fail(_described(error), BAD_INPUT)
+    except RectrackError as error:
+        return _fail(_described(error), exit_status(error))
     except Exception as error:  # the last line of defence: still one line, no traceback
         return _fail(_unexpected(error), BAD_INPUT)
     return 0
@@ -92,10 +90,13 @@ POINTERS = {
 }
 
 
-def _described(error: Exception) -> str:
+def exit_status(error: RectrackError) -> int:
+    """1 when the workflow refused; 2 for everything else: bad input, settings, the database."""
+    return REFUSED if isinstance(error, WorkflowError) else BAD_INPUT
+
+
+def _described(error: RectrackError) -> str:
     """The error's sentence, naming the option it is about."""
-    if not isinstance(error, RectrackError):
-        return str(error)
     field = error.field
     pointer = POINTERS.get(field, f"--{field.replace('_', '-')}") if field else None
     return error.describe(pointer)

@@ -13,7 +13,6 @@ from workflow.interchange import checks
 from workflow.interchange.records import Known
 
 ROLE_NAMES = tuple(sorted(ROLES))
-BODY_KINDS = ("scrutiny", "executive", "council", "other")
 INDICATOR_KINDS = ("cost", "saving", "outcome")
 OUTCOME_NAMES = tuple(sorted(OUTCOMES))
 

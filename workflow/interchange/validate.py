@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from config.periods import Period
-from config.workflow_table import WorkflowTable
+from config.workflow_table import BODY_KINDS, WorkflowTable
 from workflow.interchange import checks
 from workflow.interchange.recommendations import recommendation
 from workflow.interchange.records import (
@@ -23,7 +23,6 @@ from workflow.interchange.records import (
     Validated,
 )
 from workflow.interchange.scope import (
-    BODY_KINDS,
     ROLE_NAMES,
     Scope,
     body_ref,

@@ -48,7 +48,7 @@ def fire(
         rec = _load(session, code, expected_version)
         if change.changes:
             change = replace(change, changes=_differences(rec, change.changes))
-        outcome = lifecycle.fire(_subject(rec), change)
+        outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
         spec = lifecycle.table.event(change.event)
         assert spec is not None  # fire() refuses unknown events
         values, data = apply_effects(session, rec, spec, change, now)
@@ -151,7 +151,7 @@ def add_update(
     """Record a progress update: the state stays, the history gains a line."""
     with transaction(session):
         rec = _load(session, code, None)
-        subject = _subject(rec)
+        subject = _subject(session, rec, lifecycle)
         refusal = _update_refusal(lifecycle, subject, actor, note, rag)
         if refusal:
             lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
@@ -178,8 +178,21 @@ def _update_refusal(
     return None
 
 
-def _subject(rec: RecState) -> Subject:
-    return Subject(rec.code, rec.state, rec.owner_email)
+def _subject(
+    session: Session, rec: RecState, lifecycle: Lifecycle, change: Change | None = None
+) -> Subject:
+    """What the guards read; the bodies that may endorse are looked up only when needed."""
+    kinds = lifecycle.table.endorsers
+    endorsing = change is not None and change.endorsed_by is not None
+    endorsers = store.body_names_of_kinds(session=session, kinds=kinds) if endorsing else None
+    return Subject(
+        rec.code,
+        rec.state,
+        rec.owner_email,
+        body=rec.body,
+        chair_email=rec.chair_email,
+        endorsers=endorsers or frozenset(),
+    )
 
 
 def _load(session: Session, code: str, expected_version: int | None) -> RecState:
