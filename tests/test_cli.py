@@ -350,3 +350,9 @@ def test_a_missing_postgresql_database_says_it_cannot_be_reached(
     assert status == 2
     assert "cannot be reached: connection failed" in err or "does not exist" in err
     assert "no_such_db" in err
+
+
+def test_a_date_out_of_range_is_refused_naming_the_option(cli: Cli, code: str) -> None:
+    status, _, err = cli("respond", code, "agree", "--timescale", "2207-06-30", "--by", EXECUTIVE)
+    assert status == 2
+    assert "--timescale" in err and "2207-06-30 is not between 1900 and 2199" in err

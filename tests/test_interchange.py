@@ -522,6 +522,26 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
     ("not a time", put("meetings[0].starts_at", "soon"), "'soon' is not a date and time"),
     ("bad date", put("reports[0].submitted_on", "2027-02-30"), "'2027-02-30' is not a date"),
     ("local date", put("reports[0].submitted_on", "05/01/2027"), "is not a date (YYYY-MM-DD)"),
+    (
+        "date too late",
+        put("reports[0].submitted_on", "9999-12-31"),
+        "reports[0].submitted_on: 9999-12-31 is not between 1900 and 2199",
+    ),
+    (
+        "time too early",
+        put("meetings[0].starts_at", "0001-01-01T00:00:00+00:00"),
+        "meetings[0].starts_at: 0001-01-01 is not between 1900 and 2199",
+    ),
+    (
+        "name too long",
+        put("people[0].name", "A" * 501),
+        "people[0].name: is longer than 500 characters (it has 501)",
+    ),
+    (
+        "text too long",
+        put(f"{R0}.text", "x" * 30_001),
+        f"{R0}.text: is longer than 30,000 characters (it has 30,001)",
+    ),
     ("report twice", add("reports", REPORT), "reports[1].reference: a report 'S/1' appears twice"),
     ("report body", put("reports[0].to_body", "Cabinet"), "reports[0].to_body: no body named"),
     ("report", put(f"{R0}.report", "S/2"), f"{R0}.report: no report with reference 'S/2'"),

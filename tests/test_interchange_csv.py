@@ -173,3 +173,9 @@ def test_an_exported_csv_imports_as_it_was(world: World) -> None:
     ]
     import_(world, *lines)
     assert exported(world) == "\n".join(lines) + "\n"
+
+
+def test_a_code_with_a_line_break_is_shown_escaped_in_the_refusal(world: World) -> None:
+    header = HEADER + ",code"
+    message = refusal(world, header, 'CCS/09,z,Text.,,,,proposed,"CC\rX"')
+    assert message.startswith("row 2 ('CC\\rX').code:")

@@ -387,3 +387,18 @@ def test_the_full_council_may_endorse_an_amendment(desk: Desk, world: World) -> 
     endorsed = {"endorsed_by": "Full Council", "endorsed_on": date(2027, 5, 1)}
     outcome = desk.fire(code, "amend", CHAIR, note="x", changes={"text": "New."}, **endorsed)
     assert outcome.after == "amended"
+
+
+def test_a_note_too_long_is_refused_naming_the_field(desk: Desk, world: World) -> None:
+    code = in_state(world, "in_progress")
+    before = row_counts(world.session)
+    with pytest.raises(InputError, match="the note is longer than 30,000 characters") as refused:
+        desk.update(code, OFFICER, "x" * 30_001)
+    assert refused.value.field == "note"
+    assert row_counts(world.session) == before
+
+
+def test_a_timescale_out_of_range_is_refused_naming_the_field(desk: Desk, code: str) -> None:
+    with pytest.raises(InputError, match="the timescale 2207-06-30 is not between") as refused:
+        desk.fire(code, "agree", EXECUTIVE, timescale=date(2207, 6, 30))
+    assert refused.value.field == "timescale"

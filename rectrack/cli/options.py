@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from workflow.limits import out_of_range
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -18,9 +20,13 @@ class DateType(click.ParamType[date, Any]):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date like 2027-03-31", param, ctx)
+        reason = out_of_range(day)
+        if reason:
+            self.fail(reason, param, ctx)
+        return day
 
 
 DATE = DateType()

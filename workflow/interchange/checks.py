@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from workflow.errors import InterchangeError
+from workflow.limits import LINE_MAX, TEXT_MAX, out_of_range, too_long
 
 # Neither PostgreSQL text nor UTF-8 can hold these: NUL and lone surrogates.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -72,7 +73,14 @@ def text(value: object, path: str) -> str:
         fail(path, f"must be a string, not {shown(value)}")
     if _UNSTORABLE.search(value):
         fail(path, f"{shown(value)} holds a character that cannot be stored")
+    _fits(value, TEXT_MAX, path)
     return value
+
+
+def _fits(value: str, limit: int, path: str) -> None:
+    reason = too_long(value, limit)
+    if reason:
+        fail(path, reason)
 
 
 def maybe_text(value: object, path: str) -> str | None:
@@ -85,6 +93,7 @@ def line(value: object, path: str) -> str:
         fail(path, f"must be a non-empty string, not {shown(value)}")
     if _NOT_IN_A_LINE.search(value):
         fail(path, f"{shown(value)} must be one line without control characters")
+    _fits(value, LINE_MAX, path)
     return value
 
 
@@ -112,7 +121,14 @@ def day(value: object, path: str) -> date:
     parsed = _parse_day(value) if isinstance(value, str) else None
     if parsed is None:
         fail(path, f"{shown(value)} is not a date (YYYY-MM-DD)")
+    _in_range(parsed, path)
     return parsed
+
+
+def _in_range(moment: date | datetime, path: str) -> None:
+    reason = out_of_range(moment)
+    if reason:
+        fail(path, reason)
 
 
 @lru_cache(maxsize=4096)  # a large tracker repeats the same few hundred dates
@@ -144,6 +160,7 @@ def instant(value: object, path: str, tz: ZoneInfo | None = None) -> datetime:
         if tz is None:
             fail(path, f"{shown(value)} has no UTC offset (add one, e.g. +00:00)")
         moment = moment.replace(tzinfo=tz)
+    _in_range(moment, path)
     return moment
 
 

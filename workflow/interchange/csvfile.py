@@ -19,6 +19,7 @@ from config.workflow_table import WorkflowTable
 from workflow import store
 from workflow.errors import InterchangeError
 from workflow.interchange.bulk import Progress
+from workflow.interchange.checks import shown
 from workflow.interchange.load import importer, read_known, write
 from workflow.interchange.recommendations import recommendation
 from workflow.interchange.records import ImportSummary, Validated
@@ -104,7 +105,9 @@ def _value(key: str, cell: str) -> str | None:
 
 
 def _code(record: dict[str, Any]) -> str:
-    return record.get("code") or f"{record['report']}/{record['reference']}"
+    """The row's code as its refusals name it: escaped if it would not print as one line."""
+    code = str(record.get("code") or f"{record['report']}/{record['reference']}")
+    return code if code.isprintable() else shown(code)
 
 
 def export_csv(session: Session, stream: TextIO) -> None:

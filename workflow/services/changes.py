@@ -18,6 +18,7 @@ from workflow import store
 from workflow.db import transaction
 from workflow.errors import BadInput, EditConflict, TransitionRefused
 from workflow.guards import actor_may
+from workflow.limits import TEXT_MAX, out_of_range, too_long
 from workflow.models import ProgressUpdate
 from workflow.records import RAGS, Actor, Change, Outcome, Refusal, Subject
 from workflow.services.effects import apply_effects
@@ -44,6 +45,7 @@ def fire(
     `expected_version` is the version the person saw; if the recommendation has moved
     on since, EditConflict is raised and nothing is written.
     """
+    check_inputs(change)
     with transaction(session):
         rec = _load(session, code, expected_version)
         if change.changes:
@@ -149,6 +151,7 @@ def add_update(
     now: datetime,
 ) -> None:
     """Record a progress update: the state stays, the history gains a line."""
+    check_inputs(Change(PROGRESS_UPDATE, actor, note=note))
     with transaction(session):
         rec = _load(session, code, None)
         subject = _subject(session, rec, lifecycle)
@@ -176,6 +179,21 @@ def _update_refusal(
     if rag is not None and rag not in RAGS:
         return Refusal(f"the RAG status must be one of {', '.join(RAGS)}, not {rag!r}", "rag")
     return None
+
+
+def check_inputs(change: Change) -> None:
+    """Raise BadInput, naming the field, for a text too long or a date out of range."""
+    texts = {"note": change.note, "text": change.changes.get("text")}
+    for field, value in texts.items():
+        reason = too_long(value, TEXT_MAX) if isinstance(value, str) else None
+        if reason:
+            raise BadInput(field, f"the {field} {reason}")
+    days = {"timescale": change.timescale, "endorsed_on": change.endorsed_on}
+    days |= {key: change.changes.get(key) for key in ("target_date", "monitoring_date")}
+    for field, day in days.items():
+        reason = out_of_range(day) if isinstance(day, date) else None
+        if reason:
+            raise BadInput(field, f"the {field.replace('_', ' ')} {reason}")
 
 
 def _subject(
