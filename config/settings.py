@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.addresses import parse_address
 from config.periods import Period, parse_period
 
 ENV_PREFIX = "RECTRACK_"
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 DEFAULT_FILE = "rectrack.toml"
@@ -67,10 +67,7 @@ def _optional_text(value: object) -> str | None:
 
 
 def _email(value: object) -> str:
-    text = _text(value)
-    if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is not an email address like 'clerk@council.example'")
-    return text
+    return parse_address(_text(value))
 
 
 def _optional_email(value: object) -> str | None:

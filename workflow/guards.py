@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from config.addresses import same_address
 from config.workflow_table import OWNER, EventSpec
 from workflow.records import Change, Subject
 
@@ -72,15 +73,11 @@ def actor_may(spec: EventSpec, subject: Subject, change: Change) -> str | None:
     # "owner" names one person, never a role someone might hold.
     if not spec.roles or actor.roles & (set(spec.roles) - {OWNER}):
         return None
-    if OWNER in spec.roles and _same_email(actor.email, subject.owner_email):
+    if OWNER in spec.roles and same_address(actor.email, subject.owner_email):
         return None
     who = " or ".join(_role_words(role, subject) for role in spec.roles)
     held = ", ".join(sorted(actor.roles)) or "no role"
     return f"only {who} may {spec.name}, and {actor.email} is {held}"
-
-
-def _same_email(email: str, other: str | None) -> bool:
-    return other is not None and email.strip().lower() == other.strip().lower()
 
 
 def _role_words(role: str, subject: Subject) -> str:

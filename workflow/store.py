@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, SQLModel, col, select
 
+from config.addresses import normal
 from workflow.errors import NotFound
 from workflow.models import (
     Amendment,
@@ -28,13 +29,8 @@ from workflow.models import (
 from workflow.prepared import Prepared
 
 
-def normal_email(email: str) -> str:
-    """Emails are unique regardless of case, so they are kept in one case."""
-    return email.strip().lower()
-
-
 def get_person(*, session: Session, email: str) -> Person:
-    person = session.exec(select(Person).where(Person.email == normal_email(email))).first()
+    person = session.exec(select(Person).where(Person.email == normal(email))).first()
     if person is None:
         raise NotFound("person", "email", email)
     return person

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col
 
+from config.addresses import normal
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow.db import transaction
@@ -29,7 +30,7 @@ from workflow.interchange.records import (
 )
 from workflow.interchange.validate import validate_document
 from workflow.models import Body, Meeting, Person, Recommendation, Report
-from workflow.store import get_person, normal_email
+from workflow.store import get_person
 
 
 def import_document(
@@ -63,7 +64,7 @@ def importer(session: Session, validated: Validated, by: str | None) -> str | No
     """
     if by is None:
         return None
-    email = normal_email(by)
+    email = normal(by)
     roles = next((person.roles for person in validated.people if person.email == email), None)
     if roles is None:
         roles = tuple(get_person(session=session, email=email).roles)
