@@ -189,29 +189,39 @@ KEYS: tuple[Key, ...] = (
 
 @dataclass(frozen=True)
 class Settings:
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    database_url: str = "sqlite:///rectrack.db"
-    reports_response_period: Period = field(default_factory=lambda: Period(2, "month"))
-    workflow_table: Path | None = None
-    mail_transport: str = "file"
-    mail_sender: str = "rectrack@localhost.localdomain"
-    mail_clerk: str | None = None
-    mail_smtp_host: str = "localhost"
-    mail_smtp_port: int = 587
-    mail_smtp_starttls: bool = True
-    mail_smtp_tls: bool = False
-    mail_smtp_username: str | None = None
-    mail_smtp_password: str | None = field(default=None, repr=False)
-    mail_smtp_timeout: float = 30.0
-    mail_file_directory: Path = Path("rectrack-mail")
-    reminders_send_at: time = time(8, 0)
-    reminders_monitoring_lead_days: tuple[int, ...] = (14, 3)
-    reminders_digest_lead_days: int = 7
-    reminders_response_lead_days: tuple[int, ...] = (14,)
-    reminders_overdue_every_days: int = 7
-    templates_directory: Path | None = None
+    """Every setting, one field per key of `KEYS`, where the defaults are written.
+
+    Build it with `load_settings`, or `Settings.defaults()` for the defaults alone.
+    """
+
+    timezone: ZoneInfo
+    database_url: str
+    reports_response_period: Period
+    workflow_table: Path | None
+    mail_transport: str
+    mail_sender: str
+    mail_clerk: str | None
+    mail_smtp_host: str
+    mail_smtp_port: int
+    mail_smtp_starttls: bool
+    mail_smtp_tls: bool
+    mail_smtp_username: str | None
+    mail_smtp_password: str | None = field(repr=False)
+    mail_smtp_timeout: float
+    mail_file_directory: Path
+    reminders_send_at: time
+    reminders_monitoring_lead_days: tuple[int, ...]
+    reminders_digest_lead_days: int
+    reminders_response_lead_days: tuple[int, ...]
+    reminders_overdue_every_days: int
+    templates_directory: Path | None
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """Return the settings with every key at its default: no file, no environment."""
+        return _settings({key.name: (key.default, "default") for key in KEYS}, None)
 
     def shown(self) -> dict[str, str]:
         """Return each setting as text, secrets masked, for `config show`."""
@@ -266,11 +276,17 @@ def load_settings(
     env = os.environ if env is None else env
     path = find_config_file(config_file, env)
     file_values = _read_file(path) if path else {}
+    raw = {key.name: _raw_value(key, file_values, env, path) for key in KEYS}
+    return _settings(raw, path)
+
+
+def _settings(raw: Mapping[str, tuple[object, str]], path: Path | None) -> Settings:
+    """Parse each key's raw value, given with where it came from, into the settings."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key in KEYS:
-        raw, source = _raw_value(key, file_values, env, path)
-        values[key.field] = _parse(key, raw, source, path if source == str(path) else None)
+        value, source = raw[key.name]
+        values[key.field] = _parse(key, value, source, path if source == str(path) else None)
         sources[key.name] = source
     _tls_or_starttls(values, sources)
     return Settings(**values, config_file=path, sources=sources)

@@ -129,17 +129,17 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Rules:
-    """The settings planning needs, with the defaults of DESIGN.md."""
+    """The settings planning needs; built from them (`from_settings`), with no defaults here."""
 
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    send_at: time = time(8, 0)
-    monitoring_lead_days: tuple[int, ...] = (14, 3)
-    digest_lead_days: int = 7
-    response_lead_days: tuple[int, ...] = (14,)
-    overdue_every_days: int = 7
-    clerk: str | None = None  # copied on target-overdue notices
-    open_states: frozenset[str] = OPEN_STATES
-    awaiting_response: str = AWAITING_RESPONSE
+    tz: ZoneInfo
+    send_at: time
+    monitoring_lead_days: tuple[int, ...]
+    digest_lead_days: int
+    response_lead_days: tuple[int, ...]
+    overdue_every_days: int
+    clerk: str | None  # copied on target-overdue notices
+    open_states: frozenset[str]
+    awaiting_response: str
 
     def __post_init__(self) -> None:
         if not self.monitoring_lead_days or not self.response_lead_days:

@@ -34,11 +34,16 @@ def refusal(env: dict[str, str], config_file: Path | None = None) -> ConfigError
 
 def test_the_defaults() -> None:
     settings = load_settings(env={})
-    assert settings == Settings()
+    assert settings == Settings.defaults()
     assert settings.timezone == ZoneInfo("Europe/London")
     assert settings.database_url == "sqlite:///rectrack.db"
     assert settings.reports_response_period == Period(2, "month")
     assert (settings.workflow_table, settings.config_file) == (None, None)
+
+
+def test_the_defaults_are_written_in_the_keys_only() -> None:
+    with pytest.raises(TypeError):
+        Settings()  # type: ignore[call-arg]
 
 
 def test_the_file_overrides_the_defaults(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ class SmtpServer(Protocol):
 @pytest.fixture
 def settings(smtp_server: SmtpServer) -> Settings:
     return replace(
-        Settings(),
+        Settings.defaults(),
         mail_transport="smtp",
         mail_smtp_host="127.0.0.1",
         mail_smtp_port=smtp_server.port,

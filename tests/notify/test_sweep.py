@@ -43,7 +43,7 @@ def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
 
 def mail_settings(smtp_server: SmtpServer) -> Settings:
     return replace(
-        Settings(),
+        Settings.defaults(),
         mail_transport="smtp",
         mail_smtp_host="127.0.0.1",
         mail_smtp_port=smtp_server.port,

@@ -399,13 +399,13 @@ def test_memory_fails_as_told(build: Callable[..., EmailMessage]) -> None:
 
 
 def test_the_default_transport_writes_files() -> None:
-    transport = transport_from_settings(Settings())
+    transport = transport_from_settings(Settings.defaults())
     assert isinstance(transport, FileTransport)
     assert transport.directory == Path("rectrack-mail")
 
 
 def test_the_smtp_transport_takes_its_tls_mode_from_the_settings() -> None:
-    settings = replace(Settings(), mail_transport="smtp", mail_smtp_port=465)
+    settings = replace(Settings.defaults(), mail_transport="smtp", mail_smtp_port=465)
     settings = replace(settings, mail_smtp_tls=True, mail_smtp_starttls=False)
     transport = transport_from_settings(settings)
     assert isinstance(transport, SmtpTransport)
@@ -415,6 +415,8 @@ def test_the_smtp_transport_takes_its_tls_mode_from_the_settings() -> None:
 
 def test_the_console_transport_prints_to_the_stream_given() -> None:
     stream = io.StringIO()
-    transport = transport_from_settings(replace(Settings(), mail_transport="console"), stream)
+    transport = transport_from_settings(
+        replace(Settings.defaults(), mail_transport="console"), stream
+    )
     assert isinstance(transport, ConsoleTransport)
     assert transport.stream is stream
