@@ -28,11 +28,11 @@ EXAMPLE = "clerk@council.example"
 
 
 class NotAnAddress(ValueError):
-    """Text that is not an email address (or a mailbox, when `mailbox` is set)."""
+    """Text that is neither an email address nor a display name and address."""
 
-    def __init__(self, text: str, *, mailbox: bool = False) -> None:
-        self.text, self.mailbox = text, mailbox
-        like = f"'{EXAMPLE}' or 'Clara Clerk <{EXAMPLE}>'" if mailbox else f"'{EXAMPLE}'"
+    def __init__(self, text: str) -> None:
+        self.text = text
+        like = f"'{EXAMPLE}' or 'Clara Clerk <{EXAMPLE}>'"
         super().__init__(f"{text!r} is not an email address like {like}")
 
 
@@ -54,14 +54,6 @@ def is_address(text: str) -> bool:
     return _ADDRESS.fullmatch(text) is not None
 
 
-def parse_address(text: str) -> str:
-    """Return `text` without surrounding space; raise NotAnAddress if it is not an address."""
-    address = text.strip()
-    if not is_address(address):
-        raise NotAnAddress(text)
-    return address
-
-
 def parse_mailbox(text: str) -> Mailbox:
     """Read `Name <address>` or a bare address; raise NotAnAddress if it is neither."""
     stripped = text.strip()
@@ -69,10 +61,10 @@ def parse_mailbox(text: str) -> Mailbox:
         return Mailbox(stripped)
     found = _MAILBOX.fullmatch(stripped)
     if found is None or not is_address(found["address"]):
-        raise NotAnAddress(text, mailbox=True)
+        raise NotAnAddress(text)
     name = _unquoted(found["name"])
     if _NOT_IN_A_LINE.search(name):
-        raise NotAnAddress(text, mailbox=True)
+        raise NotAnAddress(text)
     return Mailbox(found["address"], name)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from config.addresses import parse_address
+from config.addresses import Mailbox, parse_mailbox
 from config.periods import Period, parse_period
 
 ENV_PREFIX = "RECTRACK_"
@@ -66,12 +66,18 @@ def _optional_text(value: object) -> str | None:
     return _text(value) if value not in (None, "") else None
 
 
-def _email(value: object) -> str:
-    return parse_address(_text(value))
+def _mailbox(value: object) -> str:
+    """An address, or a display name and address: 'Scrutiny Team <scrutiny@council.example>'.
+
+    The text is kept as written, for `config show`; `Settings.sender` reads it.
+    """
+    text = _text(value)
+    parse_mailbox(text)
+    return text
 
 
-def _optional_email(value: object) -> str | None:
-    return _email(value) if value not in (None, "") else None
+def _optional_mailbox(value: object) -> str | None:
+    return _mailbox(value) if value not in (None, "") else None
 
 
 def _choice(*allowed: str) -> Callable[[object], str]:
@@ -168,8 +174,8 @@ KEYS: tuple[Key, ...] = (
     Key("reports.response_period", "2 months", _period),
     Key("workflow.table", None, _optional_path, is_path=True),
     Key("mail.transport", "file", _choice("smtp", "file", "console")),
-    Key("mail.sender", "rectrack@localhost.localdomain", _email),
-    Key("mail.clerk", None, _optional_email),
+    Key("mail.sender", "rectrack@localhost.localdomain", _mailbox),
+    Key("mail.clerk", None, _optional_mailbox),
     Key("mail.smtp.host", "localhost", _text),
     Key("mail.smtp.port", 587, _port),
     Key("mail.smtp.starttls", True, _bool),
@@ -222,6 +228,16 @@ class Settings:
     def defaults(cls) -> Settings:
         """Return the settings with every key at its default: no file, no environment."""
         return _settings({key.name: (key.default, "default") for key in KEYS}, None)
+
+    @property
+    def sender(self) -> Mailbox:
+        """`mail.sender` read: the From's display name and the address mail comes from."""
+        return parse_mailbox(self.mail_sender)
+
+    @property
+    def clerk(self) -> Mailbox | None:
+        """`mail.clerk` read, if set: who is copied on target-overdue notices."""
+        return parse_mailbox(self.mail_clerk) if self.mail_clerk else None
 
     def shown(self) -> dict[str, str]:
         """Return each setting as text, secrets masked, for `config show`."""

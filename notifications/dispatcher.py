@@ -138,7 +138,7 @@ class Dispatcher:
         """
         content = row.content if row.content is not None else self._build(row)
         recipients = (row.recipient, *row.cc)
-        return Mail(self.sender, recipients, row.message_id, content)
+        return Mail(emails.envelope_sender(self.sender), recipients, row.message_id, content)
 
     def _build(self, row: OutboxRow) -> bytes:
         """Build a message queued before its email was stored (schema 0003) as enqueue would.

@@ -40,6 +40,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
+from config.addresses import same_address
 from notifications.notices import Kind, Notice
 from workflow.clock import local_day
 
@@ -137,7 +138,7 @@ class Rules:
     digest_lead_days: int
     response_lead_days: tuple[int, ...]
     overdue_every_days: int
-    clerk: str | None  # copied on target-overdue notices
+    clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
     awaiting_response: str
 
@@ -157,7 +158,7 @@ class Rules:
             digest_lead_days=settings.reminders_digest_lead_days,
             response_lead_days=settings.reminders_response_lead_days,
             overdue_every_days=settings.reminders_overdue_every_days,
-            clerk=settings.mail_clerk,
+            clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open) if table else OPEN_STATES,
             awaiting_response=table.initial if table else AWAITING_RESPONSE,
         )
@@ -421,7 +422,7 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
             continue
         day = overdue_day(target)
         if day is not None:
-            cc = (clerk,) if clerk and clerk != owner.email else ()
+            cc = (clerk,) if clerk and not same_address(clerk, owner.email) else ()
             item = f"rec:{rec.id}"
             notice = _notice(Kind.TARGET_OVERDUE, item, owner, day, sweep, None, (rec.id,), cc)
             yield notice, day + every_days

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config import ConfigError, Period, Settings, find_config_file, load_settings
+from config.addresses import Mailbox
 
 PG = "postgresql+psycopg://rt:s3cret@db.example/rt"
 
@@ -144,6 +145,7 @@ def test_only_secrets_are_read_from_files(tmp_path: Path) -> None:
         ("RECTRACK_REPORTS_RESPONSE_PERIOD", "two moons", "reports.response_period"),
         ("RECTRACK_MAIL_TRANSPORT", "pigeon", "mail.transport"),
         ("RECTRACK_MAIL_SENDER", "clerk at council", "mail.sender"),
+        ("RECTRACK_MAIL_SENDER", "Scrutiny Team <scrutiny at council>", "mail.sender"),
         ("RECTRACK_MAIL_CLERK", "clerk@council.example\nBcc: all@x.example", "mail.clerk"),
         ("RECTRACK_MAIL_SMTP_PORT", "70000", "mail.smtp.port"),
         ("RECTRACK_MAIL_SMTP_STARTTLS", "perhaps", "mail.smtp.starttls"),
@@ -254,6 +256,27 @@ def test_implicit_tls_turns_the_default_starttls_off() -> None:
 def test_asking_for_tls_and_starttls_is_refused() -> None:
     error = refusal({"RECTRACK_MAIL_SMTP_TLS": "true", "RECTRACK_MAIL_SMTP_STARTTLS": "true"})
     assert error.key == "mail.smtp.tls"
+
+
+def test_the_sender_may_carry_a_display_name() -> None:
+    settings = load_settings(
+        env={"RECTRACK_MAIL_SENDER": "Scrutiny Team <scrutiny@council.example>"}
+    )
+    assert settings.sender == Mailbox("scrutiny@council.example", "Scrutiny Team")
+
+
+def test_the_clerk_may_carry_a_display_name(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", '[mail]\nclerk = "Clara Clerk <clerk@council.example>"\n')
+    assert load_settings(path, {}).clerk == Mailbox("clerk@council.example", "Clara Clerk")
+
+
+def test_no_clerk_is_set_by_default() -> None:
+    assert Settings.defaults().clerk is None
+
+
+def test_config_show_shows_the_sender_as_written() -> None:
+    written = '"Scrutiny, Team" <scrutiny@council.example>'
+    assert load_settings(env={"RECTRACK_MAIL_SENDER": written}).shown()["mail.sender"] == written
 
 
 def test_config_show_masks_secrets() -> None:

@@ -200,6 +200,21 @@ def test_mail_test_sends_one_message_to_the_server(
     assert email["To"].addresses[0].addr_spec == OFFICER
 
 
+def test_mail_test_comes_from_the_senders_display_name_and_bare_address(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_server: HasPort,
+    received: list[EmailMessage],
+    envelopes: list[tuple[str, list[str]]],
+) -> None:
+    use_smtp(env, smtp_server.port)
+    env.setenv("RECTRACK_MAIL_SENDER", "Scrutiny Team <scrutiny@council.example>")
+    assert cli("mail", "test", "--to", OFFICER)[0] == 0
+    assert received[0]["From"] == "Scrutiny Team <scrutiny@council.example>"
+    assert envelopes == [("scrutiny@council.example", [OFFICER])]
+
+
 def test_mail_test_to_a_closed_port_fails_in_one_line(
     cli: Cli,
     env: pytest.MonkeyPatch,

@@ -245,6 +245,23 @@ def test_the_envelope_is_from_its_sender_to_the_rows_recipient_and_copies(
     assert received[0]["From"] == earlier  # the message as it was queued
 
 
+def test_a_named_sender_is_the_from_and_its_bare_address_the_envelope(
+    engine: Engine,
+    smtp: Smtp,
+    envelopes: list[tuple[str, list[str]]],
+    received: list[EmailMessage],
+    make_message: Callable[..., Message],
+) -> None:
+    team = "Scrutiny Team <scrutiny@council.example>"
+    with new_session(engine) as session, transaction(session):
+        outbox.enqueue(
+            session=session, message=make_message(), notice_keys=[], sender=team, now=NOW
+        )
+    asyncio.run(Dispatcher(smtp(), sender=team).drain(engine, NOW))
+    assert envelopes == [("scrutiny@council.example", [OFFICER])]
+    assert received[0]["From"] == team
+
+
 def queued_before_emails_were_stored(
     engine: Engine, session: Session, ident: int, **fields: str
 ) -> OutboxRow:

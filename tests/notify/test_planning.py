@@ -253,6 +253,11 @@ def test_after_a_long_outage_only_the_latest_overdue_notice_is_due() -> None:
     assert result.missed == []
 
 
+def test_a_clerk_who_owns_it_is_not_copied_whatever_the_case_of_the_address() -> None:
+    [notice] = plan(OVERDUE, rules(clerk=OFFICER.upper()), london(2027, 6, 2, 8), None).due
+    assert notice.cc == ()
+
+
 def test_no_clerk_is_copied_when_none_is_set() -> None:
     [notice] = plan(OVERDUE, rules(), london(2027, 6, 2, 8), None).due
     assert notice.cc == ()
@@ -389,6 +394,11 @@ def test_the_rules_come_from_the_settings_and_the_workflow_table() -> None:
     rules = Rules.from_settings(settings, table)
     assert (rules.tz, rules.digest_lead_days, rules.clerk) == (LONDON, 5, CLERK)
     assert (rules.open_states, rules.awaiting_response) == (frozenset(table.open), table.initial)
+
+
+def test_a_clerk_with_a_display_name_is_copied_by_address() -> None:
+    settings = replace(Settings.defaults(), mail_clerk=f"Clara Clerk <{CLERK}>")
+    assert Rules.from_settings(settings, load_workflow_table()).clerk == CLERK
 
 
 def test_the_rules_have_no_defaults_of_their_own() -> None:

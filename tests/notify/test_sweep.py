@@ -138,6 +138,15 @@ def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     assert email["Cc"].addresses[0].addr_spec == CLERK
 
 
+def test_a_clerk_with_a_display_name_is_copied_by_address(
+    engine: Engine, settings: Settings, world: World, received: list[EmailMessage]
+) -> None:
+    named = replace(settings, mail_clerk=f"Clara Clerk <{CLERK}>")
+    watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
+    email = first_sent_on(lambda now: tick(engine, named, now), received, date(2027, 5, 2))
+    assert [a.addr_spec for a in email["Cc"].addresses] == [CLERK]
+
+
 # Once, and only while it holds
 
 

@@ -34,6 +34,7 @@ from notifications.transports import (
 )
 
 SENDER = "rectrack@council.example"
+TEAM = "Scrutiny Team <scrutiny@council.example>"
 Smtp = Callable[..., SmtpTransport]
 MESSAGE_ID = "<20270201093000.1@council.example>"
 
@@ -98,6 +99,16 @@ def test_it_carries_the_stored_message_id_and_says_it_is_automatic(
     assert email["From"] == SENDER
 
 
+def test_the_from_carries_the_senders_display_name(build: Callable[..., EmailMessage]) -> None:
+    [sender] = reparse(build(sender=TEAM))["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Scrutiny Team", "scrutiny@council.example")
+
+
+def test_a_sender_that_is_not_an_address_is_refused(build: Callable[..., EmailMessage]) -> None:
+    with pytest.raises(BadHeader, match="From header 'Scrutiny Team': not an email address"):
+        build(sender="Scrutiny Team")
+
+
 def test_names_with_commas_and_quotes_survive_the_trip(build: Callable[..., EmailMessage]) -> None:
     name = 'O\'Neil, Dr "Chair" Ünal'
     email = reparse(build(to_name=name))
@@ -150,6 +161,14 @@ def test_as_bytes_is_ascii_with_crlf_line_ends_whatever_the_text(
 
 def test_a_new_message_id_is_in_the_senders_domain() -> None:
     assert emails.new_message_id("rectrack@council.example").endswith("@council.example>")
+
+
+def test_a_new_message_id_is_in_the_domain_of_a_named_senders_address() -> None:
+    assert emails.new_message_id(TEAM).endswith("@council.example>")
+
+
+def test_the_envelope_sender_is_the_bare_address() -> None:
+    assert emails.envelope_sender(TEAM) == "scrutiny@council.example"
 
 
 # Headers read back as given, after a trip through a real SMTP server
@@ -411,6 +430,13 @@ def test_the_smtp_transport_takes_its_tls_mode_from_the_settings() -> None:
     assert isinstance(transport, SmtpTransport)
     assert (transport.port, transport.use_tls, transport.start_tls) == (465, True, False)
     assert transport.local_hostname == "localhost.localdomain"
+
+
+def test_the_smtp_transport_greets_with_the_domain_of_a_named_sender() -> None:
+    settings = replace(Settings.defaults(), mail_transport="smtp", mail_sender=TEAM)
+    transport = transport_from_settings(settings)
+    assert isinstance(transport, SmtpTransport)
+    assert transport.local_hostname == "council.example"
 
 
 def test_the_console_transport_prints_to_the_stream_given() -> None:
