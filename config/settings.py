@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +89,23 @@ def _choice(*allowed: str) -> Callable[[object], str]:
         return text
 
     return parse
+
+
+class StartTls(StrEnum):
+    """`mail.smtp.starttls`: when a plain connection to the mail server is upgraded."""
+
+    AUTO = "auto"  # when the server offers STARTTLS; with `mail.smtp.tls`, never
+    REQUIRED = "true"  # always: a server that does not offer it is sent nothing
+    NEVER = "false"
+
+
+def _starttls(value: object) -> StartTls:
+    if isinstance(value, str) and value.strip().lower() == StartTls.AUTO:
+        return StartTls.AUTO
+    try:
+        return StartTls.REQUIRED if _bool(value) else StartTls.NEVER
+    except ValueError:
+        raise ValueError(f"{value!r} is not auto, true or false") from None
 
 
 def _bool(value: object) -> bool:
@@ -178,7 +196,7 @@ KEYS: tuple[Key, ...] = (
     Key("mail.clerk", None, _optional_mailbox),
     Key("mail.smtp.host", "localhost", _text),
     Key("mail.smtp.port", 587, _port),
-    Key("mail.smtp.starttls", True, _bool),
+    Key("mail.smtp.starttls", "auto", _starttls),
     Key("mail.smtp.tls", False, _bool),
     Key("mail.smtp.username", None, _optional_text),
     Key("mail.smtp.password", None, _optional_text, secret=True),
@@ -209,7 +227,7 @@ class Settings:
     mail_clerk: str | None
     mail_smtp_host: str
     mail_smtp_port: int
-    mail_smtp_starttls: bool
+    mail_smtp_starttls: StartTls
     mail_smtp_tls: bool
     mail_smtp_username: str | None
     mail_smtp_password: str | None = field(repr=False)
@@ -308,13 +326,9 @@ def _settings(raw: Mapping[str, tuple[object, str]], path: Path | None) -> Setti
     return Settings(**values, config_file=path, sources=sources)
 
 
-def _tls_or_starttls(values: dict[str, Any], sources: Mapping[str, str]) -> None:
-    """Implicit TLS turns the default STARTTLS off; asking for both is refused."""
-    if not values["mail_smtp_tls"]:
-        return
-    if sources["mail.smtp.starttls"] == "default":
-        values["mail_smtp_starttls"] = False
-    elif values["mail_smtp_starttls"]:
+def _tls_or_starttls(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """Refuse implicit TLS with STARTTLS required: a connection is one or the other."""
+    if values["mail_smtp_tls"] and values["mail_smtp_starttls"] is StartTls.REQUIRED:
         raise ConfigError(
             "mail.smtp.tls",
             sources["mail.smtp.tls"],

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config import ConfigError, Period, Settings, find_config_file, load_settings
+from config import ConfigError, Period, Settings, StartTls, find_config_file, load_settings
 from config.addresses import Mailbox
 
 PG = "postgresql+psycopg://rt:s3cret@db.example/rt"
@@ -167,7 +167,7 @@ def test_a_bad_value_is_refused_naming_the_key(variable: str, value: str, key: s
     [
         ("timezone = 5\n", "timezone", "5 is not a known time zone"),
         ('[mail.smtp]\nport = "x"\n', "mail.smtp.port", "'x' is not a whole number"),
-        ("[mail.smtp]\nstarttls = 1\n", "mail.smtp.starttls", "1 is not a boolean"),
+        ("[mail.smtp]\nstarttls = 1\n", "mail.smtp.starttls", "1 is not auto, true or false"),
         ("[reminders]\nmonitoring_lead_days = [14.5]\n", "reminders.monitoring_lead_days", "14.5"),
         ("[reminders]\nsend_at = 8\n", "reminders.send_at", "8 is not a time of day"),
     ],
@@ -243,14 +243,41 @@ def test_a_time_with_a_zone_is_refused_as_the_zone_is_the_timezone_setting() -> 
 
 
 def test_booleans_and_times_are_read_from_words() -> None:
-    env = {"RECTRACK_MAIL_SMTP_STARTTLS": "off", "RECTRACK_REMINDERS_SEND_AT": "07:30"}
+    env = {"RECTRACK_MAIL_SMTP_TLS": "yes", "RECTRACK_REMINDERS_SEND_AT": "07:30"}
     settings = load_settings(env=env)
-    assert (settings.mail_smtp_starttls, settings.reminders_send_at) == (False, time(7, 30))
+    assert (settings.mail_smtp_tls, settings.reminders_send_at) == (True, time(7, 30))
 
 
-def test_implicit_tls_turns_the_default_starttls_off() -> None:
+def test_starttls_is_auto_by_default() -> None:
+    settings = Settings.defaults()
+    assert settings.mail_smtp_starttls is StartTls.AUTO
+    assert settings.shown()["mail.smtp.starttls"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("written", "mode"),
+    [
+        ("auto", StartTls.AUTO),
+        ("Auto", StartTls.AUTO),
+        ("true", StartTls.REQUIRED),
+        ("on", StartTls.REQUIRED),
+        ("false", StartTls.NEVER),
+        ("no", StartTls.NEVER),
+    ],
+)
+def test_starttls_is_auto_true_or_false(written: str, mode: StartTls) -> None:
+    settings = load_settings(env={"RECTRACK_MAIL_SMTP_STARTTLS": written})
+    assert settings.mail_smtp_starttls is mode
+
+
+def test_starttls_may_be_a_toml_boolean(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", "[mail.smtp]\nstarttls = false\n")
+    assert load_settings(path, {}).mail_smtp_starttls is StartTls.NEVER
+
+
+def test_implicit_tls_goes_with_starttls_auto() -> None:
     settings = load_settings(env={"RECTRACK_MAIL_SMTP_TLS": "true"})
-    assert (settings.mail_smtp_tls, settings.mail_smtp_starttls) == (True, False)
+    assert (settings.mail_smtp_tls, settings.mail_smtp_starttls) == (True, StartTls.AUTO)
 
 
 def test_asking_for_tls_and_starttls_is_refused() -> None:

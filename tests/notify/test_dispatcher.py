@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
+from mailserver import SmtpServer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -115,10 +116,10 @@ def test_with_the_server_down_the_message_waits_then_goes_once(
 
 
 def test_a_refused_login_pauses_without_spending_attempts(
-    engine: Engine, queue: Queue, drain: Drain, strict_smtp: Smtp
+    engine: Engine, queue: Queue, drain: Drain, starttls_server: SmtpServer
 ) -> None:
     first, second = queue(), queue()
-    report = drain(strict_smtp(username="rectrack", password="wrong"))
+    report = drain(starttls_server.transport(start_tls=None, username="rectrack", password="wrong"))
     assert report.paused and "535" in report.reason
     assert (report.released, report.retried, report.failed) == (2, 0, 0)
     for ident in first + second:

@@ -17,7 +17,7 @@ from factories import make_recommendation as add_rec
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from config import Settings
+from config import Settings, StartTls
 from notifications.models import NoticeRow, OutboxRow
 from notifications.sweep import TickReport, simulate, sweep, tick
 from notifications.transports import SmtpTransport
@@ -47,7 +47,7 @@ def mail_settings(smtp_server: SmtpServer) -> Settings:
         mail_transport="smtp",
         mail_smtp_host="127.0.0.1",
         mail_smtp_port=smtp_server.port,
-        mail_smtp_starttls=False,
+        mail_smtp_starttls=StartTls.NEVER,
         mail_smtp_timeout=5.0,
         mail_sender="rectrack@council.example",
         mail_clerk=CLERK,
