@@ -29,7 +29,6 @@ from typing import Protocol, TextIO
 import aiosmtplib
 
 from config.settings import Settings, StartTls
-from notifications.emails import domain_of
 
 
 class TransportError(Exception):
@@ -305,7 +304,7 @@ def transport_from_settings(settings: Settings, console: TextIO | None = None) -
             username=settings.mail_smtp_username,
             password=settings.mail_smtp_password,
             timeout=settings.mail_smtp_timeout,
-            local_hostname=domain_of(settings.mail_sender),
+            local_hostname=settings.sender.domain,
         )
     if settings.mail_transport == "console":
         return ConsoleTransport(console or sys.stdout)
