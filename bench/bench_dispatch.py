@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bench.common import fresh_sqlite, report, timed
+from config import Settings
 from notifications import outbox
 from notifications.dispatcher import Dispatcher
 from notifications.models import OutboxRow
@@ -77,7 +78,7 @@ def free_port() -> int:
 
 def rendered_messages(count: int) -> list[Message]:
     """Return `count` monitoring reminders, one officer each, rendered from the templates."""
-    rules, renderer = Rules(), Renderer()
+    rules, renderer = Rules.from_settings(Settings.defaults()), Renderer()
     return [renderer.render(*reminder(i), rules) for i in range(count)]
 
 

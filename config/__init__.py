@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.periods import Period, parse_period
-from config.settings import ConfigError, Settings, find_config_file, load_settings
+from config.settings import ConfigError, Settings, StartTls, find_config_file, load_settings
 from config.workflow_table import EventSpec, WorkflowTable, WorkflowTableError, load_workflow_table
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "EventSpec",
     "Period",
     "Settings",
+    "StartTls",
     "WorkflowTable",
     "WorkflowTableError",
     "find_config_file",

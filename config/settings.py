@@ -15,15 +15,16 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.addresses import Mailbox, parse_mailbox
 from config.errors import RectrackError
 from config.periods import Period, parse_period
 
 ENV_PREFIX = "RECTRACK_"
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 DEFAULT_FILE = "rectrack.toml"
@@ -67,15 +68,18 @@ def _optional_text(value: object) -> str | None:
     return _text(value) if value not in (None, "") else None
 
 
-def _email(value: object) -> str:
+def _mailbox(value: object) -> str:
+    """An address, or a display name and address: 'Scrutiny Team <scrutiny@council.example>'.
+
+    The text is kept as written, for `config show`; `Settings.sender` reads it.
+    """
     text = _text(value)
-    if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is not an email address like 'clerk@council.example'")
+    parse_mailbox(text)
     return text
 
 
-def _optional_email(value: object) -> str | None:
-    return _email(value) if value not in (None, "") else None
+def _optional_mailbox(value: object) -> str | None:
+    return _mailbox(value) if value not in (None, "") else None
 
 
 def _choice(*allowed: str) -> Callable[[object], str]:
@@ -86,6 +90,23 @@ def _choice(*allowed: str) -> Callable[[object], str]:
         return text
 
     return parse
+
+
+class StartTls(StrEnum):
+    """`mail.smtp.starttls`: when a plain connection to the mail server is upgraded."""
+
+    AUTO = "auto"  # when the server offers STARTTLS; with `mail.smtp.tls`, never
+    REQUIRED = "true"  # always: a server that does not offer it is sent nothing
+    NEVER = "false"
+
+
+def _starttls(value: object) -> StartTls:
+    if isinstance(value, str) and value.strip().lower() == StartTls.AUTO:
+        return StartTls.AUTO
+    try:
+        return StartTls.REQUIRED if _bool(value) else StartTls.NEVER
+    except ValueError:
+        raise ValueError(f"{value!r} is not auto, true or false") from None
 
 
 def _bool(value: object) -> bool:
@@ -172,11 +193,11 @@ KEYS: tuple[Key, ...] = (
     Key("reports.response_period", "2 months", _period),
     Key("workflow.table", None, _optional_path, is_path=True),
     Key("mail.transport", "file", _choice("smtp", "file", "console")),
-    Key("mail.sender", "rectrack@localhost.localdomain", _email),
-    Key("mail.clerk", None, _optional_email),
+    Key("mail.sender", "rectrack@localhost.localdomain", _mailbox),
+    Key("mail.clerk", None, _optional_mailbox),
     Key("mail.smtp.host", "localhost", _text),
     Key("mail.smtp.port", 587, _port),
-    Key("mail.smtp.starttls", True, _bool),
+    Key("mail.smtp.starttls", "auto", _starttls),
     Key("mail.smtp.tls", False, _bool),
     Key("mail.smtp.username", None, _optional_text),
     Key("mail.smtp.password", None, _optional_text, secret=True),
@@ -193,29 +214,49 @@ KEYS: tuple[Key, ...] = (
 
 @dataclass(frozen=True)
 class Settings:
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    database_url: str = "sqlite:///rectrack.db"
-    reports_response_period: Period = field(default_factory=lambda: Period(2, "month"))
-    workflow_table: Path | None = None
-    mail_transport: str = "file"
-    mail_sender: str = "rectrack@localhost.localdomain"
-    mail_clerk: str | None = None
-    mail_smtp_host: str = "localhost"
-    mail_smtp_port: int = 587
-    mail_smtp_starttls: bool = True
-    mail_smtp_tls: bool = False
-    mail_smtp_username: str | None = None
-    mail_smtp_password: str | None = field(default=None, repr=False)
-    mail_smtp_timeout: float = 30.0
-    mail_file_directory: Path = Path("rectrack-mail")
-    reminders_send_at: time = time(8, 0)
-    reminders_monitoring_lead_days: tuple[int, ...] = (14, 3)
-    reminders_digest_lead_days: int = 7
-    reminders_response_lead_days: tuple[int, ...] = (14,)
-    reminders_overdue_every_days: int = 7
-    templates_directory: Path | None = None
+    """Every setting, one field per key of `KEYS`, where the defaults are written.
+
+    Build it with `load_settings`, or `Settings.defaults()` for the defaults alone.
+    """
+
+    timezone: ZoneInfo
+    database_url: str
+    reports_response_period: Period
+    workflow_table: Path | None
+    mail_transport: str
+    mail_sender: str
+    mail_clerk: str | None
+    mail_smtp_host: str
+    mail_smtp_port: int
+    mail_smtp_starttls: StartTls
+    mail_smtp_tls: bool
+    mail_smtp_username: str | None
+    mail_smtp_password: str | None = field(repr=False)
+    mail_smtp_timeout: float
+    mail_file_directory: Path
+    reminders_send_at: time
+    reminders_monitoring_lead_days: tuple[int, ...]
+    reminders_digest_lead_days: int
+    reminders_response_lead_days: tuple[int, ...]
+    reminders_overdue_every_days: int
+    templates_directory: Path | None
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """Return the settings with every key at its default: no file, no environment."""
+        return _settings({key.name: (key.default, "default") for key in KEYS}, None)
+
+    @property
+    def sender(self) -> Mailbox:
+        """`mail.sender` read: the From's display name and the address mail comes from."""
+        return parse_mailbox(self.mail_sender)
+
+    @property
+    def clerk(self) -> Mailbox | None:
+        """`mail.clerk` read, if set: who is copied on target-overdue notices."""
+        return parse_mailbox(self.mail_clerk) if self.mail_clerk else None
 
     def shown(self) -> dict[str, str]:
         """Return each setting as text, secrets masked, for `config show`."""
@@ -270,23 +311,25 @@ def load_settings(
     env = os.environ if env is None else env
     path = find_config_file(config_file, env)
     file_values = _read_file(path) if path else {}
+    raw = {key.name: _raw_value(key, file_values, env, path) for key in KEYS}
+    return _settings(raw, path)
+
+
+def _settings(raw: Mapping[str, tuple[object, str]], path: Path | None) -> Settings:
+    """Parse each key's raw value, given with where it came from, into the settings."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key in KEYS:
-        raw, source = _raw_value(key, file_values, env, path)
-        values[key.field] = _parse(key, raw, source, path if source == str(path) else None)
+        value, source = raw[key.name]
+        values[key.field] = _parse(key, value, source, path if source == str(path) else None)
         sources[key.name] = source
     _tls_or_starttls(values, sources)
     return Settings(**values, config_file=path, sources=sources)
 
 
-def _tls_or_starttls(values: dict[str, Any], sources: Mapping[str, str]) -> None:
-    """Implicit TLS turns the default STARTTLS off; asking for both is refused."""
-    if not values["mail_smtp_tls"]:
-        return
-    if sources["mail.smtp.starttls"] == "default":
-        values["mail_smtp_starttls"] = False
-    elif values["mail_smtp_starttls"]:
+def _tls_or_starttls(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """Refuse implicit TLS with STARTTLS required: a connection is one or the other."""
+    if values["mail_smtp_tls"] and values["mail_smtp_starttls"] is StartTls.REQUIRED:
         raise ConfigError(
             "mail.smtp.tls",
             sources["mail.smtp.tls"],

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from notifications import outbox
+from notifications import emails, outbox
 from notifications.models import OutboxRow
 from notifications.transports import Connection, Mail, Transport, TransportError
 from workflow.db import new_session, transaction
@@ -131,7 +131,12 @@ class Dispatcher:
         The envelope sender, where bounces go, is this dispatcher's: the From in the
         stored bytes is the sender's when the message was queued.
         """
-        return Mail(self.sender, (row.recipient, *row.cc), row.message_id, row.content)
+        return Mail(
+            emails.envelope_sender(self.sender),
+            (row.recipient, *row.cc),
+            row.message_id,
+            row.content,
+        )
 
     def _record_each(
         self,

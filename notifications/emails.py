@@ -31,6 +31,7 @@ from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime
 from io import BytesIO
 
+from config.addresses import Mailbox, NotAnAddress, parse_mailbox
 from config.errors import RectrackError
 from notifications.notices import Message
 
@@ -89,9 +90,17 @@ _POLICY = EmailPolicy(header_factory=_Headers(), cte_type="7bit")
 _WIRE = _POLICY.clone(linesep="\r\n")
 
 
-def domain_of(address: str) -> str:
-    """Return the part of an email address after the @."""
-    return address.rpartition("@")[2]
+def envelope_sender(sender: str) -> str:
+    """Return the bare address of `sender` (`mail.sender`), for MAIL FROM: bounces go there.
+
+    Raises BadHeader if `sender` is not an address, with or without a display name.
+    """
+    return _sender(sender).address
+
+
+def domain_of(sender: str) -> str:
+    """Return the domain of the address of `sender`, which may carry a display name."""
+    return _sender(sender).domain
 
 
 def new_message_id(sender: str, now: datetime) -> str:
@@ -106,12 +115,15 @@ def new_message_id(sender: str, now: datetime) -> str:
 
 
 def build(message: Message, *, sender: str, message_id: str, now: datetime) -> EmailMessage:
-    """Return `message` as a plain-text and HTML email dated `now`.
+    """Return `message` as a plain-text and HTML email from `sender`, dated `now`.
+
+    `sender` is `mail.sender`: an address, or a display name and address.
 
     Raises BadHeader for a line break in any header or an address that is not one.
     """
     email = EmailMessage(policy=_POLICY)
-    email["From"] = _address("From", sender)
+    mailbox = _sender(sender)
+    email["From"] = _address("From", mailbox.address, mailbox.name)
     email["To"] = _address("To", message.to, message.to_name)
     if message.cc:
         email["Cc"] = [_address("Cc", cc) for cc in message.cc]
@@ -129,6 +141,13 @@ def as_bytes(email: EmailMessage) -> bytes:
     out = BytesIO()
     BytesGenerator(out, policy=_WIRE).flatten(email)
     return out.getvalue()
+
+
+def _sender(sender: str) -> Mailbox:
+    try:
+        return parse_mailbox(sender)
+    except NotAnAddress:
+        raise BadHeader("From", sender, "not an email address") from None
 
 
 def _address(header: str, addr_spec: str, name: str = "") -> Address:

@@ -40,6 +40,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
+from config.addresses import same_address
 from notifications.notices import Kind, Notice
 from workflow.clock import local_day
 
@@ -129,17 +130,17 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Rules:
-    """The settings planning needs, with the defaults of DESIGN.md."""
+    """The settings planning needs; built from them (`from_settings`), with no defaults here."""
 
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    send_at: time = time(8, 0)
-    monitoring_lead_days: tuple[int, ...] = (14, 3)
-    digest_lead_days: int = 7
-    response_lead_days: tuple[int, ...] = (14,)
-    overdue_every_days: int = 7
-    clerk: str | None = None  # copied on target-overdue notices
-    open_states: frozenset[str] = OPEN_STATES
-    awaiting_response: str = AWAITING_RESPONSE
+    tz: ZoneInfo
+    send_at: time
+    monitoring_lead_days: tuple[int, ...]
+    digest_lead_days: int
+    response_lead_days: tuple[int, ...]
+    overdue_every_days: int
+    clerk: str | None  # the bare address copied on target-overdue notices
+    open_states: frozenset[str]
+    awaiting_response: str
 
     def __post_init__(self) -> None:
         if not self.monitoring_lead_days or not self.response_lead_days:
@@ -157,7 +158,7 @@ class Rules:
             digest_lead_days=settings.reminders_digest_lead_days,
             response_lead_days=settings.reminders_response_lead_days,
             overdue_every_days=settings.reminders_overdue_every_days,
-            clerk=settings.mail_clerk,
+            clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open) if table else OPEN_STATES,
             awaiting_response=table.initial if table else AWAITING_RESPONSE,
         )
@@ -421,7 +422,7 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
             continue
         day = overdue_day(target)
         if day is not None:
-            cc = (clerk,) if clerk and clerk != owner.email else ()
+            cc = (clerk,) if clerk and not same_address(clerk, owner.email) else ()
             item = f"rec:{rec.id}"
             notice = _notice(Kind.TARGET_OVERDUE, item, owner, day, sweep, None, (rec.id,), cc)
             yield notice, day + every_days

@@ -304,7 +304,7 @@ def send_test(
     )
     message_id = emails.new_message_id(sender, now)
     email = emails.build(message, sender=sender, message_id=message_id, now=now)
-    mail = Mail(sender, (to,), message_id, emails.as_bytes(email))
+    mail = Mail(emails.envelope_sender(sender), (to,), message_id, emails.as_bytes(email))
     asyncio.run(_send_one(transport or transport_from_settings(settings), mail))
     return message_id
 

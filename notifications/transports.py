@@ -29,8 +29,7 @@ from typing import Protocol, TextIO
 import aiosmtplib
 
 from config.errors import RectrackError
-from config.settings import Settings
-from notifications.emails import domain_of
+from config.settings import Settings, StartTls
 
 
 class TransportError(RectrackError):
@@ -67,11 +66,21 @@ class Transport(Protocol):
         ...
 
 
+# No password goes over a connection anyone on the way could read.
+UNENCRYPTED_LOGIN = (
+    "mail.smtp.username is set but the connection is not encrypted:"
+    " set mail.smtp.starttls = true or mail.smtp.tls = true"
+)
+
+
 class SmtpTransport:
     """Send through an SMTP server, one connection per batch.
 
-    TLS is never left to chance: `start_tls` upgrades a plain connection (port 587)
-    and `use_tls` connects over TLS (port 465); with neither, mail goes in plain text.
+    `use_tls` connects over TLS (port 465). On a plain connection (port 587 or 25)
+    `start_tls` says when to upgrade it, as aiosmtplib reads it: True always (a
+    server that does not offer STARTTLS pauses sending), None when the server offers
+    it, False never. A login (`username`) goes over an encrypted connection or not
+    at all. `tls_context` says which certificates to trust (the system's if None).
     `timeout` bounds connecting and each message, not only each socket operation.
     """
 
@@ -80,15 +89,16 @@ class SmtpTransport:
         host: str,
         port: int,
         *,
-        start_tls: bool,
+        start_tls: bool | None,
         use_tls: bool,
         username: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
         local_hostname: str = "localhost",
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
-        self.start_tls, self.use_tls = start_tls, use_tls
+        self.start_tls, self.use_tls, self.tls_context = start_tls, use_tls, tls_context
         self.username, self.password, self.local_hostname = username, password, local_hostname
 
     @asynccontextmanager
@@ -98,20 +108,33 @@ class SmtpTransport:
             port=self.port,
             start_tls=self.start_tls,
             use_tls=self.use_tls,
-            username=self.username,
-            password=self.password,
             timeout=self.timeout,
             local_hostname=self.local_hostname,
+            tls_context=self.tls_context,
         )
         try:
             async with asyncio.timeout(self.timeout):
                 await client.connect()
+                await self._log_in(client)
         except (aiosmtplib.SMTPException, OSError) as error:
+            await _close(client, self.timeout)
             raise connect_error(error) from error
+        except TransportError:
+            await _close(client, self.timeout)
+            raise
         try:
             yield _SmtpConnection(client, self.timeout)
         finally:
             await _close(client, self.timeout)
+
+    async def _log_in(self, client: aiosmtplib.SMTP) -> None:
+        """Log in if a username is set; raise TransportError (pause) if not encrypted."""
+        if self.username is None:
+            return
+        # aiosmtplib would log in over plain text if the server offered AUTH there.
+        if client.get_transport_info("sslcontext") is None:
+            raise TransportError(UNENCRYPTED_LOGIN, pause=True)
+        await client.login(self.username, self.password or "")
 
 
 class _SmtpConnection:
@@ -135,6 +158,7 @@ class _SmtpConnection:
 
 
 async def _close(client: aiosmtplib.SMTP, timeout: float) -> None:
+    transport = client.transport
     try:
         if client.is_connected:
             async with asyncio.timeout(timeout):
@@ -143,6 +167,11 @@ async def _close(client: aiosmtplib.SMTP, timeout: float) -> None:
         pass  # everything was already sent or settled; a goodbye lost does not matter
     finally:
         client.close()
+        if isinstance(transport, asyncio.Transport):
+            # After QUIT nothing is left to say. A TLS connection would otherwise wait
+            # for the server's close_notify, past the end of the batch's event loop,
+            # and leave its socket open until garbage collection.
+            transport.abort()
 
 
 def connect_error(error: Exception) -> TransportError:
@@ -271,13 +300,27 @@ def transport_from_settings(settings: Settings, console: TextIO | None = None) -
         return SmtpTransport(
             settings.mail_smtp_host,
             settings.mail_smtp_port,
-            start_tls=settings.mail_smtp_starttls,
+            start_tls=_start_tls(settings),
             use_tls=settings.mail_smtp_tls,
             username=settings.mail_smtp_username,
             password=settings.mail_smtp_password,
             timeout=settings.mail_smtp_timeout,
-            local_hostname=domain_of(settings.mail_sender),
+            local_hostname=settings.sender.domain,
         )
     if settings.mail_transport == "console":
         return ConsoleTransport(console or sys.stdout)
     return FileTransport(settings.mail_file_directory)
+
+
+# aiosmtplib's start_tls for each `mail.smtp.starttls` on a plain connection.
+_START_TLS: dict[StartTls, bool | None] = {
+    StartTls.AUTO: None,
+    StartTls.REQUIRED: True,
+    StartTls.NEVER: False,
+}
+
+
+def _start_tls(settings: Settings) -> bool | None:
+    # Over implicit TLS the connection is encrypted from the start: no STARTTLS (the
+    # settings refuse tls with starttls required).
+    return False if settings.mail_smtp_tls else _START_TLS[settings.mail_smtp_starttls]

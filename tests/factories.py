@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from config import Settings, load_workflow_table
+from notifications.planning import Rules
 from workflow import services
 from workflow.models import Body, Event, Person, Recommendation, Report
 from workflow.records import Actor
@@ -37,6 +40,11 @@ PEOPLE = {
 def persona(email: str) -> Actor:
     """One of the personas as an Actor, for tests of the pure core (no database)."""
     return Actor(email, frozenset(PEOPLE[email][1]))
+
+
+def rules(**overrides: Any) -> Rules:
+    """The planning rules of the default settings and workflow table, with `overrides`."""
+    return replace(Rules.from_settings(Settings.defaults(), load_workflow_table()), **overrides)
 
 
 def row_counts(session: Session) -> dict[str, int]:

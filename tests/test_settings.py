@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config import ConfigError, Period, Settings, find_config_file, load_settings
+from config import ConfigError, Period, Settings, StartTls, find_config_file, load_settings
+from config.addresses import Mailbox
 
 PG = "postgresql+psycopg://rt:s3cret@db.example/rt"
 
@@ -34,11 +35,16 @@ def refusal(env: dict[str, str], config_file: Path | None = None) -> ConfigError
 
 def test_the_defaults() -> None:
     settings = load_settings(env={})
-    assert settings == Settings()
+    assert settings == Settings.defaults()
     assert settings.timezone == ZoneInfo("Europe/London")
     assert settings.database_url == "sqlite:///rectrack.db"
     assert settings.reports_response_period == Period(2, "month")
     assert (settings.workflow_table, settings.config_file) == (None, None)
+
+
+def test_the_defaults_are_written_in_the_keys_only() -> None:
+    with pytest.raises(TypeError):
+        Settings()  # type: ignore[call-arg]
 
 
 def test_the_file_overrides_the_defaults(tmp_path: Path) -> None:
@@ -139,6 +145,7 @@ def test_only_secrets_are_read_from_files(tmp_path: Path) -> None:
         ("RECTRACK_REPORTS_RESPONSE_PERIOD", "two moons", "reports.response_period"),
         ("RECTRACK_MAIL_TRANSPORT", "pigeon", "mail.transport"),
         ("RECTRACK_MAIL_SENDER", "clerk at council", "mail.sender"),
+        ("RECTRACK_MAIL_SENDER", "Scrutiny Team <scrutiny at council>", "mail.sender"),
         ("RECTRACK_MAIL_CLERK", "clerk@council.example\nBcc: all@x.example", "mail.clerk"),
         ("RECTRACK_MAIL_SMTP_PORT", "70000", "mail.smtp.port"),
         ("RECTRACK_MAIL_SMTP_STARTTLS", "perhaps", "mail.smtp.starttls"),
@@ -160,7 +167,7 @@ def test_a_bad_value_is_refused_naming_the_key(variable: str, value: str, key: s
     [
         ("timezone = 5\n", "timezone", "5 is not a known time zone"),
         ('[mail.smtp]\nport = "x"\n', "mail.smtp.port", "'x' is not a whole number"),
-        ("[mail.smtp]\nstarttls = 1\n", "mail.smtp.starttls", "1 is not a boolean"),
+        ("[mail.smtp]\nstarttls = 1\n", "mail.smtp.starttls", "1 is not auto, true or false"),
         ("[reminders]\nmonitoring_lead_days = [14.5]\n", "reminders.monitoring_lead_days", "14.5"),
         ("[reminders]\nsend_at = 8\n", "reminders.send_at", "8 is not a time of day"),
     ],
@@ -236,19 +243,67 @@ def test_a_time_with_a_zone_is_refused_as_the_zone_is_the_timezone_setting() -> 
 
 
 def test_booleans_and_times_are_read_from_words() -> None:
-    env = {"RECTRACK_MAIL_SMTP_STARTTLS": "off", "RECTRACK_REMINDERS_SEND_AT": "07:30"}
+    env = {"RECTRACK_MAIL_SMTP_TLS": "yes", "RECTRACK_REMINDERS_SEND_AT": "07:30"}
     settings = load_settings(env=env)
-    assert (settings.mail_smtp_starttls, settings.reminders_send_at) == (False, time(7, 30))
+    assert (settings.mail_smtp_tls, settings.reminders_send_at) == (True, time(7, 30))
 
 
-def test_implicit_tls_turns_the_default_starttls_off() -> None:
+def test_starttls_is_auto_by_default() -> None:
+    settings = Settings.defaults()
+    assert settings.mail_smtp_starttls is StartTls.AUTO
+    assert settings.shown()["mail.smtp.starttls"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("written", "mode"),
+    [
+        ("auto", StartTls.AUTO),
+        ("Auto", StartTls.AUTO),
+        ("true", StartTls.REQUIRED),
+        ("on", StartTls.REQUIRED),
+        ("false", StartTls.NEVER),
+        ("no", StartTls.NEVER),
+    ],
+)
+def test_starttls_is_auto_true_or_false(written: str, mode: StartTls) -> None:
+    settings = load_settings(env={"RECTRACK_MAIL_SMTP_STARTTLS": written})
+    assert settings.mail_smtp_starttls is mode
+
+
+def test_starttls_may_be_a_toml_boolean(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", "[mail.smtp]\nstarttls = false\n")
+    assert load_settings(path, {}).mail_smtp_starttls is StartTls.NEVER
+
+
+def test_implicit_tls_goes_with_starttls_auto() -> None:
     settings = load_settings(env={"RECTRACK_MAIL_SMTP_TLS": "true"})
-    assert (settings.mail_smtp_tls, settings.mail_smtp_starttls) == (True, False)
+    assert (settings.mail_smtp_tls, settings.mail_smtp_starttls) == (True, StartTls.AUTO)
 
 
 def test_asking_for_tls_and_starttls_is_refused() -> None:
     error = refusal({"RECTRACK_MAIL_SMTP_TLS": "true", "RECTRACK_MAIL_SMTP_STARTTLS": "true"})
     assert error.key == "mail.smtp.tls"
+
+
+def test_the_sender_may_carry_a_display_name() -> None:
+    settings = load_settings(
+        env={"RECTRACK_MAIL_SENDER": "Scrutiny Team <scrutiny@council.example>"}
+    )
+    assert settings.sender == Mailbox("scrutiny@council.example", "Scrutiny Team")
+
+
+def test_the_clerk_may_carry_a_display_name(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", '[mail]\nclerk = "Clara Clerk <clerk@council.example>"\n')
+    assert load_settings(path, {}).clerk == Mailbox("clerk@council.example", "Clara Clerk")
+
+
+def test_no_clerk_is_set_by_default() -> None:
+    assert Settings.defaults().clerk is None
+
+
+def test_config_show_shows_the_sender_as_written() -> None:
+    written = '"Scrutiny, Team" <scrutiny@council.example>'
+    assert load_settings(env={"RECTRACK_MAIL_SENDER": written}).shown()["mail.sender"] == written
 
 
 def test_config_show_masks_secrets() -> None:

@@ -258,7 +258,7 @@ def test_a_council_may_let_officers_import(tmp_path: Path) -> None:
 def test_the_app_refuses_an_unknown_effect_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "our-workflow.toml"
     path.write_text(DEFAULT_TEXT.replace('"record_progress"]', '"send_fax"]'), "utf-8")
-    app = App(replace(Settings(), workflow_table=path))
+    app = App(replace(Settings.defaults(), workflow_table=path))
     with pytest.raises(WorkflowTableError) as error:
         app.table  # noqa: B018
     assert str(error.value).startswith(f"workflow table {path}: events[6].effects: unknown effect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from config.addresses import same_address
 from config.workflow_table import CHAIR, OWNER, EventSpec
 from workflow.records import Actor, Change, Refusal, Subject
 
@@ -108,9 +109,9 @@ def may(rule: Permission, subject: Subject, actor: Actor) -> bool:
     held = actor.roles & set(rule.roles) - {OWNER}
     if not rule.roles or held - {CHAIR}:
         return True
-    if CHAIR in held and _same_email(actor.email, subject.chair_email):
+    if CHAIR in held and same_address(actor.email, subject.chair_email):
         return True
-    return OWNER in rule.roles and _same_email(actor.email, subject.owner_email)
+    return OWNER in rule.roles and same_address(actor.email, subject.owner_email)
 
 
 def actor_may(rule: Permission, subject: Subject, actor: Actor) -> str | None:
@@ -120,10 +121,6 @@ def actor_may(rule: Permission, subject: Subject, actor: Actor) -> str | None:
     who = " or ".join(_role_words(role, subject) for role in rule.roles)
     held = ", ".join(sorted(actor.roles)) or "no role"
     return f"only {who} may {rule.action}, and {actor.email} is {held}"
-
-
-def _same_email(email: str, other: str | None) -> bool:
-    return other is not None and email.strip().lower() == other.strip().lower()
 
 
 def _role_words(role: str, subject: Subject) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
+from config.addresses import normal
 from workflow.errors import NotFound
 from workflow.models import (
     Body,
@@ -24,13 +25,8 @@ from workflow.models import (
 )
 
 
-def normal_email(email: str) -> str:
-    """Emails are unique regardless of case, so they are kept in one case."""
-    return email.strip().lower()
-
-
 def get_person(*, session: Session, email: str) -> Person:
-    person = session.exec(select(Person).where(Person.email == normal_email(email))).first()
+    person = session.exec(select(Person).where(Person.email == normal(email))).first()
     if person is None:
         raise NotFound("person", "email", email)
     return person

@@ -1,20 +1,18 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1, and a way to put messages in the outbox."""
+"""Real SMTP servers (aiosmtpd) on 127.0.0.1, plain and TLS, and a way to fill the outbox."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
+import ssl
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+import trustme
 from factories import CURRENT_TIME, OFFICER
+from mailserver import SmtpServer, free_port
 from sqlalchemy import Engine
 
 from notifications import outbox
@@ -26,85 +24,15 @@ from workflow.db import new_session, transaction
 SENDER = "rectrack@council.example"
 
 
-class Recorder:
-    """An SMTP handler that keeps each message it accepts in `messages`.
-
-    Like a real server it adds a header, X-Peer here, naming the client's end of the
-    connection, so tests can tell connections apart. The address drives the reply:
-    a sender "blocked…" gets 553; a recipient "temp…" gets 451, "perm…" gets 550 and
-    "drop…" has the connection cut; all else is accepted.
-    """
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.wire: list[bytes] = []  # each message as it came over the connection
-        self.envelopes: list[tuple[str, list[str]]] = []  # each MAIL FROM and its RCPT TOs
-
-    async def handle_MAIL(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address.startswith("blocked"):
-            return "553 5.7.1 sender not allowed"
-        envelope.mail_from = address
-        envelope.mail_options.extend(options)
-        return "250 OK"
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address.startswith("temp"):
-            return "451 4.3.0 try again later"
-        if address.startswith("perm"):
-            return "550 5.1.1 no such user"
-        if address.startswith("drop"):
-            server.transport.close()
-            return "421 4.3.0 closing"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.wire.append(envelope.content)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        message["X-Peer"] = ":".join(map(str, session.peer))  # tells connections apart
-        self.messages.append(message)
-        return "250 queued"
-
-
-def refuse_everyone(*_args: Any) -> AuthResult:
-    # handled=False makes the server answer 535; otherwise it would stay silent.
-    return AuthResult(success=False, handled=False)
-
-
-def free_port() -> int:
-    # aiosmtpd cannot listen on port 0 (its readiness probe connects to the port).
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1 at `port`, once started."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.recorder = port, Recorder()
-        self.controller: Controller | None = None
-
-    def start(self, **options: Any) -> list[EmailMessage]:
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **options)
-        self.controller.start()
-        return self.recorder.messages
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def transport(self, **options: Any) -> SmtpTransport:
-        """An SmtpTransport to this server; plain text unless `options` say otherwise."""
-        settings: dict[str, Any] = {"start_tls": False, "use_tls": False, "timeout": 5.0}
-        return SmtpTransport("127.0.0.1", self.port, **{**settings, **options})
+@pytest.fixture(scope="session")
+def certificates() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server's certificate for 127.0.0.1 and a client's trust in it, from a test CA."""
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    return server, client
 
 
 @pytest.fixture(scope="session")
@@ -142,13 +70,51 @@ def smtp(smtp_server: SmtpServer, received: list[EmailMessage]) -> Callable[...,
     return smtp_server.transport
 
 
-@pytest.fixture
-def strict_smtp() -> Iterator[Callable[..., SmtpTransport]]:
-    """Like `smtp`, to a server that refuses every login."""
+@pytest.fixture(scope="session")
+def plain_login_smtpd() -> Iterator[SmtpServer]:
+    """A server that offers no STARTTLS but takes logins over plain text, as some do."""
     server = SmtpServer(free_port())
-    server.start(authenticator=refuse_everyone, auth_require_tls=False)
-    yield server.transport
+    server.start(authenticator=server.logins, auth_require_tls=False)
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def plain_login_server(plain_login_smtpd: SmtpServer) -> SmtpServer:
+    return plain_login_smtpd.clear()
+
+
+@pytest.fixture(scope="session")
+def starttls_smtpd(certificates: tuple[ssl.SSLContext, ssl.SSLContext]) -> Iterator[SmtpServer]:
+    """A server that offers STARTTLS and takes mail only after a login over TLS."""
+    server_side, client_side = certificates
+    server = SmtpServer(free_port(), trust=client_side)
+    server.start(tls_context=server_side, authenticator=server.logins, auth_required=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def starttls_server(starttls_smtpd: SmtpServer) -> SmtpServer:
+    return starttls_smtpd.clear()
+
+
+@pytest.fixture(scope="session")
+def tls_smtpd(
+    certificates: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> Iterator[SmtpServer]:
+    """A server that speaks TLS from the first byte (port 465) and takes logins."""
+    server_side, client_side = certificates
+    server = SmtpServer(free_port(), trust=client_side)
+    # auth_require_tls looks for STARTTLS only: this connection is TLS from the start.
+    server.start(ssl_context=server_side, authenticator=server.logins, auth_require_tls=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_server(tls_smtpd: SmtpServer) -> SmtpServer:
+    return tls_smtpd.clear()
 
 
 @pytest.fixture

@@ -111,18 +111,17 @@ def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
 
 
 def test_tick_says_loudly_when_sending_is_paused(
-    cli: Cli,
-    env: pytest.MonkeyPatch,
-    world: World,
-    strict_smtp: Callable[..., HasPort],
+    cli: Cli, env: pytest.MonkeyPatch, world: World, plain_login_server: HasPort
 ) -> None:
     watched(world)
-    use_smtp(env, strict_smtp().port)
+    use_smtp(env, plain_login_server.port)
+    env.setenv("RECTRACK_MAIL_SMTP_STARTTLS", "auto")
     env.setenv("RECTRACK_MAIL_SMTP_USERNAME", "rectrack")
-    env.setenv("RECTRACK_MAIL_SMTP_PASSWORD", "wrong")
+    env.setenv("RECTRACK_MAIL_SMTP_PASSWORD", "s3cret")
     status, _, err = cli("tick", "--now", DUE)
     assert status == 2
-    assert err.startswith("rectrack: error: paused: ") and "535" in err
+    assert err.startswith("rectrack: error: paused: mail.smtp.username is set but the")
+    assert err.count("\n") == 1
 
 
 # simulate
@@ -198,6 +197,21 @@ def test_mail_test_sends_one_message_to_the_server(
     assert status == 0 and out.startswith(f"sent a test message to {OFFICER} by smtp")
     [email] = received
     assert email["To"].addresses[0].addr_spec == OFFICER
+
+
+def test_mail_test_comes_from_the_senders_display_name_and_bare_address(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_server: HasPort,
+    received: list[EmailMessage],
+    envelopes: list[tuple[str, list[str]]],
+) -> None:
+    use_smtp(env, smtp_server.port)
+    env.setenv("RECTRACK_MAIL_SENDER", "Scrutiny Team <scrutiny@council.example>")
+    assert cli("mail", "test", "--to", OFFICER)[0] == 0
+    assert received[0]["From"] == "Scrutiny Team <scrutiny@council.example>"
+    assert envelopes == [("scrutiny@council.example", [OFFICER])]
 
 
 def test_mail_test_to_a_closed_port_fails_in_one_line(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
+from mailserver import SmtpServer
 from sqlalchemy import Engine
 
 from notifications import outbox
@@ -114,10 +115,10 @@ def test_with_the_server_down_the_message_waits_then_goes_once(
 
 
 def test_a_refused_login_pauses_without_spending_attempts(
-    engine: Engine, queue: Queue, drain: Drain, strict_smtp: Smtp
+    engine: Engine, queue: Queue, drain: Drain, starttls_server: SmtpServer
 ) -> None:
     first, second = queue(), queue()
-    report = drain(strict_smtp(username="rectrack", password="wrong"))
+    report = drain(starttls_server.transport(start_tls=None, username="rectrack", password="wrong"))
     assert report.paused and "535" in report.reason
     assert (report.released, report.retried, report.failed) == (2, 0, 0)
     for ident in first + second:
@@ -242,6 +243,23 @@ def test_the_envelope_is_from_its_sender_to_the_rows_recipient_and_copies(
     drain(smtp())
     assert envelopes == [(SENDER, [OFFICER, CLERK, CHAIR])]
     assert received[0]["From"] == earlier  # the message as it was queued
+
+
+def test_a_named_sender_is_the_from_and_its_bare_address_the_envelope(
+    engine: Engine,
+    smtp: Smtp,
+    envelopes: list[tuple[str, list[str]]],
+    received: list[EmailMessage],
+    make_message: Callable[..., Message],
+) -> None:
+    team = "Scrutiny Team <scrutiny@council.example>"
+    with new_session(engine) as session, transaction(session):
+        outbox.enqueue(
+            session=session, message=make_message(), notice_keys=[], sender=team, now=NOW
+        )
+    asyncio.run(Dispatcher(smtp(), sender=team).drain(engine, NOW))
+    assert envelopes == [("scrutiny@council.example", [OFFICER])]
+    assert received[0]["From"] == team
 
 
 class FaultyTransport:

@@ -7,7 +7,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, OTHER_OFFICER, PANEL, REPORT
+from factories import (
+    BOARD,
+    CHAIR,
+    CLERK,
+    EXECUTIVE,
+    OFFICER,
+    OTHER_OFFICER,
+    PANEL,
+    REPORT,
+    rules,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +39,7 @@ from notifications.planning import (
 from workflow.clock import local_day
 
 LONDON = ZoneInfo("Europe/London")
-RULES = Rules(tz=LONDON, clerk=CLERK)
+RULES = rules(tz=LONDON, clerk=CLERK)
 OLIVE = Contact(OFFICER, "Olive Officer")
 OTTO = Contact(OTHER_OFFICER, "Otto Officer")
 CHARLOTTE = Contact(CHAIR, "Charlotte Chair")
@@ -240,8 +250,13 @@ def test_after_a_long_outage_only_the_latest_overdue_notice_is_due() -> None:
     assert result.missed == []
 
 
+def test_a_clerk_who_owns_it_is_not_copied_whatever_the_case_of_the_address() -> None:
+    [notice] = plan(OVERDUE, rules(clerk=OFFICER.upper()), london(2027, 6, 2, 8), None).due
+    assert notice.cc == ()
+
+
 def test_no_clerk_is_copied_when_none_is_set() -> None:
-    [notice] = plan(OVERDUE, Rules(), london(2027, 6, 2, 8), None).due
+    [notice] = plan(OVERDUE, rules(), london(2027, 6, 2, 8), None).due
     assert notice.cc == ()
 
 
@@ -266,13 +281,13 @@ def test_notices_go_out_at_eight_local_across_the_clock_changes(day: date, utc_h
 
 
 def test_a_send_hour_the_spring_change_skips_is_read_before_the_change() -> None:
-    rules = Rules(tz=LONDON, send_at=time(1, 30))
-    assert rules.send_time(date(2027, 3, 28)) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    early = rules(tz=LONDON, send_at=time(1, 30))
+    assert early.send_time(date(2027, 3, 28)) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
 
 
 def test_a_send_hour_the_autumn_change_repeats_is_the_first_of_the_two() -> None:
-    rules = Rules(tz=LONDON, send_at=time(1, 30))
-    assert rules.send_time(date(2027, 10, 31)) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    early = rules(tz=LONDON, send_at=time(1, 30))
+    assert early.send_time(date(2027, 10, 31)) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
 
 
 # Catch-up after downtime
@@ -362,8 +377,21 @@ def test_it_groups_notices_per_kind_and_recipient_in_order() -> None:
 
 
 def test_the_rules_come_from_the_settings_and_the_workflow_table() -> None:
-    rules = Rules.from_settings(Settings(mail_clerk=CLERK), load_workflow_table())
-    assert rules == Rules(clerk=CLERK)
+    settings = replace(Settings.defaults(), reminders_digest_lead_days=5, mail_clerk=CLERK)
+    table = load_workflow_table()
+    rules = Rules.from_settings(settings, table)
+    assert (rules.tz, rules.digest_lead_days, rules.clerk) == (LONDON, 5, CLERK)
+    assert (rules.open_states, rules.awaiting_response) == (frozenset(table.open), table.initial)
+
+
+def test_a_clerk_with_a_display_name_is_copied_by_address() -> None:
+    settings = replace(Settings.defaults(), mail_clerk=f"Clara Clerk <{CLERK}>")
+    assert Rules.from_settings(settings, load_workflow_table()).clerk == CLERK
+
+
+def test_the_rules_have_no_defaults_of_their_own() -> None:
+    with pytest.raises(TypeError):
+        Rules()  # type: ignore[call-arg]
 
 
 def test_the_window_reaches_as_far_as_the_lead_times() -> None:

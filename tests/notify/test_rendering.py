@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT
+from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT, rules
 from jinja2 import UndefinedError
 
 from notifications.notices import Kind, Notice
-from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Snapshot
 from notifications.rendering import SUBJECT_MAX, Renderer, build_context
 
-RULES = Rules(clerk=CLERK)
+RULES = rules(clerk=CLERK)
 NASTY = "<script>alert('x')</script> & \"quoted\""
 MEETING_AT = datetime(2027, 4, 20, 17, 0, tzinfo=UTC)  # 18:00 in London (summer time)
 

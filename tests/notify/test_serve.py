@@ -91,7 +91,10 @@ def test_serve_sends_what_is_due_and_stops_cleanly(tmp_path: Path, stop: signal.
 
 def app_at(tmp_path: Path, clock: FixedClock, url: str) -> App:
     settings = replace(
-        Settings(), database_url=url, mail_transport="file", mail_file_directory=tmp_path / "mail"
+        Settings.defaults(),
+        database_url=url,
+        mail_transport="file",
+        mail_file_directory=tmp_path / "mail",
     )
     return App(settings, clock=clock)
 

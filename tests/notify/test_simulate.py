@@ -14,7 +14,7 @@ from factories import CLERK, OFFICER, OTHER_OFFICER, PANEL, World, make_recommen
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from config import Settings
+from config import Settings, StartTls
 from notifications.notices import Kind
 from notifications.sweep import SimulatedDay, simulate, tick
 from workflow.db import new_session
@@ -32,11 +32,11 @@ class SmtpServer(Protocol):
 @pytest.fixture
 def settings(smtp_server: SmtpServer) -> Settings:
     return replace(
-        Settings(),
+        Settings.defaults(),
         mail_transport="smtp",
         mail_smtp_host="127.0.0.1",
         mail_smtp_port=smtp_server.port,
-        mail_smtp_starttls=False,
+        mail_smtp_starttls=StartTls.NEVER,
         mail_smtp_timeout=5.0,
         mail_clerk=CLERK,
     )

@@ -6,15 +6,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import OTHER_OFFICER, PANEL, World, make_recommendation
+from factories import OTHER_OFFICER, PANEL, World, make_recommendation, rules
 from sqlmodel import Session, select
 
-from notifications.planning import DayRange, Rules, Snapshot, Window, plan, window
+from notifications.planning import DayRange, Snapshot, Window, plan, window
 from notifications.snapshot import load_snapshot
 from workflow.models import Body, Meeting, ProgressUpdate, Recommendation
 
 LONDON = ZoneInfo("Europe/London")
-RULES = Rules(tz=LONDON)
+RULES = rules(tz=LONDON)
 ALL_DAYS = DayRange(date(2000, 1, 1), date(2100, 1, 1))
 EVERYTHING = Window(ALL_DAYS, ALL_DAYS, ALL_DAYS, ALL_DAYS.last)
 

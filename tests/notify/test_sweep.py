@@ -17,7 +17,7 @@ from factories import make_recommendation as add_rec
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from config import Settings
+from config import Settings, StartTls
 from notifications.models import NoticeRow, OutboxRow
 from notifications.sweep import TickReport, simulate, sweep, tick
 from notifications.transports import SmtpTransport
@@ -43,11 +43,11 @@ def at(day: date, hour: int = 8, minute: int = 0) -> datetime:
 
 def mail_settings(smtp_server: SmtpServer) -> Settings:
     return replace(
-        Settings(),
+        Settings.defaults(),
         mail_transport="smtp",
         mail_smtp_host="127.0.0.1",
         mail_smtp_port=smtp_server.port,
-        mail_smtp_starttls=False,
+        mail_smtp_starttls=StartTls.NEVER,
         mail_smtp_timeout=5.0,
         mail_sender="rectrack@council.example",
         mail_clerk=CLERK,
@@ -136,6 +136,15 @@ def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     email = first_sent_on(run, received, date(2027, 5, 2))
     assert email["To"].addresses[0].addr_spec == OFFICER
     assert email["Cc"].addresses[0].addr_spec == CLERK
+
+
+def test_a_clerk_with_a_display_name_is_copied_by_address(
+    engine: Engine, settings: Settings, world: World, received: list[EmailMessage]
+) -> None:
+    named = replace(settings, mail_clerk=f"Clara Clerk <{CLERK}>")
+    watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
+    email = first_sent_on(lambda now: tick(engine, named, now), received, date(2027, 5, 2))
+    assert [a.addr_spec for a in email["Cc"].addresses] == [CLERK]
 
 
 # Once, and only while it holds

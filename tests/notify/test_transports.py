@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 from factories import CHAIR, CLERK, CURRENT_TIME
+from mailserver import PASSWORD, USERNAME, SmtpServer
 
-from config.settings import Settings
+from config.settings import Settings, StartTls
 from notifications import emails
 from notifications.emails import BadHeader
 from notifications.notices import Message
 from notifications.rendering import SUBJECT_MAX, one_line
 from notifications.transports import (
+    UNENCRYPTED_LOGIN,
     ConsoleTransport,
     FileTransport,
     Mail,
@@ -34,6 +36,7 @@ from notifications.transports import (
 )
 
 SENDER = "rectrack@council.example"
+TEAM = "Scrutiny Team <scrutiny@council.example>"
 Smtp = Callable[..., SmtpTransport]
 MESSAGE_ID = "<20270201093000.1@council.example>"
 
@@ -98,6 +101,16 @@ def test_it_carries_the_stored_message_id_and_says_it_is_automatic(
     assert email["From"] == SENDER
 
 
+def test_the_from_carries_the_senders_display_name(build: Callable[..., EmailMessage]) -> None:
+    [sender] = reparse(build(sender=TEAM))["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Scrutiny Team", "scrutiny@council.example")
+
+
+def test_a_sender_that_is_not_an_address_is_refused(build: Callable[..., EmailMessage]) -> None:
+    with pytest.raises(BadHeader, match="From header 'Scrutiny Team': not an email address"):
+        build(sender="Scrutiny Team")
+
+
 def test_names_with_commas_and_quotes_survive_the_trip(build: Callable[..., EmailMessage]) -> None:
     name = 'O\'Neil, Dr "Chair" Ünal'
     email = reparse(build(to_name=name))
@@ -159,6 +172,14 @@ def test_a_new_message_id_is_made_at_the_time_given_not_the_clocks() -> None:
 def test_message_ids_made_at_the_same_time_differ() -> None:
     made = {emails.new_message_id(SENDER, CURRENT_TIME) for _ in range(100)}
     assert len(made) == 100
+
+
+def test_a_new_message_id_is_in_the_domain_of_a_named_senders_address() -> None:
+    assert emails.new_message_id(TEAM, CURRENT_TIME).endswith("@council.example>")
+
+
+def test_the_envelope_sender_is_the_bare_address() -> None:
+    assert emails.envelope_sender(TEAM) == "scrutiny@council.example"
 
 
 # Headers read back as given, after a trip through a real SMTP server
@@ -325,9 +346,10 @@ def test_smtp_nothing_listening_is_worth_retrying(
 
 
 def test_smtp_a_refused_login_pauses_sending(
-    strict_smtp: Smtp, build: Callable[..., EmailMessage]
+    starttls_server: SmtpServer, build: Callable[..., EmailMessage]
 ) -> None:
-    error = refusal(strict_smtp(username="rectrack", password="wrong"), build())
+    transport = starttls_server.transport(start_tls=None, username=USERNAME, password="wrong")
+    error = refusal(transport, build())
     assert error.pause
     assert "535" in error.message
 
@@ -338,6 +360,65 @@ def test_smtp_starttls_not_offered_pauses_rather_than_sending_in_clear(
     error = refusal(smtp(start_tls=True), build())
     assert error.pause
     assert received == []
+
+
+# STARTTLS: auto (when offered), true (required), false (never); logins only encrypted
+
+
+def test_smtp_auto_starttls_upgrades_when_the_server_offers_it(
+    starttls_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    transport = starttls_server.transport(start_tls=None, username=USERNAME, password=PASSWORD)
+    send(transport, build())
+    assert [m["X-TLS"] for m in starttls_server.recorder.messages] == ["yes"]
+    assert starttls_server.logins.attempts == [USERNAME]
+
+
+def test_smtp_auto_starttls_goes_on_in_plain_text_without_a_login_when_not_offered(
+    smtp: Smtp, received: list[EmailMessage], build: Callable[..., EmailMessage]
+) -> None:
+    send(smtp(start_tls=None), build())
+    assert [m["X-TLS"] for m in received] == ["no"]
+
+
+def test_smtp_required_starttls_upgrades_and_logs_in(
+    starttls_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    send(starttls_server.transport(start_tls=True, username=USERNAME, password=PASSWORD), build())
+    assert [m["X-TLS"] for m in starttls_server.recorder.messages] == ["yes"]
+
+
+def test_smtp_a_password_is_never_sent_over_plain_text(
+    plain_login_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    transport = plain_login_server.transport(start_tls=None, username=USERNAME, password=PASSWORD)
+    error = refusal(transport, build())
+    assert (error.pause, error.message) == (True, UNENCRYPTED_LOGIN)
+    assert plain_login_server.logins.attempts == []
+    assert plain_login_server.recorder.messages == []
+
+
+def test_smtp_starttls_never_with_a_login_is_refused_before_any_login(
+    starttls_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    transport = starttls_server.transport(start_tls=False, username=USERNAME, password=PASSWORD)
+    assert refusal(transport, build()).message == UNENCRYPTED_LOGIN
+    assert starttls_server.logins.attempts == []
+
+
+def test_smtp_a_server_that_wants_a_login_pauses_sending_without_one(
+    starttls_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    error = refusal(starttls_server.transport(start_tls=None), build())
+    assert error.pause
+    assert "530" in error.message
+
+
+def test_smtp_implicit_tls_logs_in_and_delivers(
+    tls_server: SmtpServer, build: Callable[..., EmailMessage]
+) -> None:
+    send(tls_server.transport(use_tls=True, username=USERNAME, password=PASSWORD), build())
+    assert [m["X-TLS"] for m in tls_server.recorder.messages] == ["yes"]
 
 
 def test_smtp_implicit_tls_to_a_plain_server_pauses(
@@ -409,22 +490,43 @@ def test_memory_fails_as_told(build: Callable[..., EmailMessage]) -> None:
 
 
 def test_the_default_transport_writes_files() -> None:
-    transport = transport_from_settings(Settings())
+    transport = transport_from_settings(Settings.defaults())
     assert isinstance(transport, FileTransport)
     assert transport.directory == Path("rectrack-mail")
 
 
-def test_the_smtp_transport_takes_its_tls_mode_from_the_settings() -> None:
-    settings = replace(Settings(), mail_transport="smtp", mail_smtp_port=465)
-    settings = replace(settings, mail_smtp_tls=True, mail_smtp_starttls=False)
+@pytest.mark.parametrize(
+    ("tls", "starttls", "start_tls"),
+    [
+        (False, StartTls.AUTO, None),  # aiosmtplib's "when the server offers it"
+        (False, StartTls.REQUIRED, True),
+        (False, StartTls.NEVER, False),
+        (True, StartTls.AUTO, False),  # encrypted from the start: nothing to upgrade
+        (True, StartTls.NEVER, False),
+    ],
+)
+def test_the_smtp_transport_takes_its_tls_mode_from_the_settings(
+    tls: bool, starttls: StartTls, start_tls: bool | None
+) -> None:
+    settings = replace(Settings.defaults(), mail_transport="smtp", mail_smtp_port=465)
+    settings = replace(settings, mail_smtp_tls=tls, mail_smtp_starttls=starttls)
     transport = transport_from_settings(settings)
     assert isinstance(transport, SmtpTransport)
-    assert (transport.port, transport.use_tls, transport.start_tls) == (465, True, False)
+    assert (transport.port, transport.use_tls, transport.start_tls) == (465, tls, start_tls)
     assert transport.local_hostname == "localhost.localdomain"
+
+
+def test_the_smtp_transport_greets_with_the_domain_of_a_named_sender() -> None:
+    settings = replace(Settings.defaults(), mail_transport="smtp", mail_sender=TEAM)
+    transport = transport_from_settings(settings)
+    assert isinstance(transport, SmtpTransport)
+    assert transport.local_hostname == "council.example"
 
 
 def test_the_console_transport_prints_to_the_stream_given() -> None:
     stream = io.StringIO()
-    transport = transport_from_settings(replace(Settings(), mail_transport="console"), stream)
+    transport = transport_from_settings(
+        replace(Settings.defaults(), mail_transport="console"), stream
+    )
     assert isinstance(transport, ConsoleTransport)
     assert transport.stream is stream

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from config.addresses import is_address, normal
 from workflow.errors import InterchangeError
 from workflow.limits import LINE_MAX, TEXT_MAX, out_of_range, too_long
 
@@ -24,9 +25,6 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Those, and anything a mail header or a one-line listing would break on: C0 and C1
 # controls (CR and LF among them) and the Unicode line and paragraph separators.
 _NOT_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHOWN = 60
 
@@ -108,9 +106,9 @@ def title(value: object, path: str) -> str:
 
 def email(value: object, path: str) -> str:
     """A plain addr-spec (local@domain), lower-cased: nothing that could add a header."""
-    if not isinstance(value, str) or not _ADDR_SPEC.fullmatch(value):
+    if not isinstance(value, str) or not is_address(value):
         fail(path, f"{shown(value)} is not a plain email address like 'name@example.org'")
-    return value.lower()
+    return normal(value)
 
 
 def maybe_email(value: object, path: str) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col
 
+from config.addresses import normal
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow.db import transaction
@@ -30,7 +31,7 @@ from workflow.interchange.records import (
 )
 from workflow.interchange.validate import validate_document
 from workflow.models import Body, Meeting, Person, Recommendation, Report
-from workflow.store import get_person, normal_email
+from workflow.store import get_person
 
 
 def import_document(
@@ -71,7 +72,7 @@ def importer(
     """
     if not by:
         raise BadInput("by", "say who is importing: a clerk, named in the history")
-    email = normal_email(by)
+    email = normal(by)
     if not known.emails:
         roles = _own_roles(validated, email)
     elif email in known.emails:
