@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from config import Settings
     from notifications.models import OutboxRow
-    from notifications.sweep import TickReport
+    from notifications.service import TickReport
 
 __all__ = ["demo", "demo_document"]
 
@@ -142,20 +142,10 @@ def _live_through(app: App, session: Session, document: dict[str, Any]) -> list[
 
 
 def _service(app: App) -> Callable[[datetime], TickReport]:
-    """`tick` with the transport and renderer made once, as `serve` makes them."""
-    from notifications.rendering import Renderer
-    from notifications.sweep import tick
-    from notifications.transports import transport_from_settings
+    """`tick` on the demo's app, whose transport and renderer are made once, as `serve`'s."""
+    from notifications import service
 
-    settings = app.settings
-    return partial(
-        tick,
-        app.engine,
-        settings,
-        table=app.table,
-        transport=transport_from_settings(settings),
-        renderer=Renderer(settings.templates_directory),
-    )
+    return partial(service.tick, app)
 
 
 def _check(report: TickReport) -> None:
