@@ -1,33 +1,37 @@
-"""The notification service's passes, with the app passed in.
+"""The notification service's use cases: what the front ends call, with the app passed in.
 
-`tick` is one pass (a sweep, then a dispatch); `service_jobs` are the passes
-`rectrack serve` runs on timers; `simulate` previews what would be sent;
-`send_test_mail` tries the mail settings. The app is anything that has the parts
-`ServiceApp` names: the application's composition root has them, and so can a plain
-record of them.
+`tick` is one pass (a sweep, then a dispatch); `serve` runs the passes on timers
+(`service_jobs`); `simulate` previews what would be sent; `list_outbox` and
+`retry_outbox` show and requeue messages; `send_test_mail` tries the mail settings.
+The app is anything that has the parts `ServiceApp` names: the application's
+composition root has them, and so can a plain record of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from notifications import emails, sweep
+from notifications import emails, outbox, sweep
 from notifications.dispatcher import Dispatcher, DispatchReport
 from notifications.notices import Kind, Message
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
 from notifications.transports import Mail, Transport
+from workflow.db import transaction
+from workflow.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlmodel import Session
 
     from config.settings import Settings
     from config.workflow_table import WorkflowTable
+    from notifications.models import OutboxRow
     from notifications.rendering import Renderer
     from notifications.scheduler import Job
     from workflow.clock import Clock
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(minutes=5)
 DISPATCH_EVERY = timedelta(minutes=1)
+STATUSES = tuple(status.value for status in outbox.MessageStatus)
 
 
 class ServiceApp(Protocol):
@@ -53,6 +58,29 @@ class ServiceApp(Protocol):
     def transport(self) -> Transport: ...
     @property
     def clock(self) -> Clock: ...
+
+
+class NotOneOf(InputError):
+    """A value that is not one of the choices of its field."""
+
+    def __init__(self, field: str, value: str, choices: Collection[str]) -> None:
+        self.field, self.value, self.choices = field, value, tuple(choices)
+        super().__init__(f"--{field} {value!r} is not one of {', '.join(choices)}")
+
+
+class RetryNeedsOne(InputError):
+    """A retry names its messages or asks for every failed one: one of the two."""
+
+    def __init__(self) -> None:
+        super().__init__("name the messages to retry by ID, or say --failed (not both)")
+
+
+class DaysOutOfOrder(InputError):
+    """A range of days whose last day comes before its first."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start, self.end = start, end
+        super().__init__(f"--to {end}: the last day is before the first, {start}")
 
 
 @dataclass(frozen=True)
@@ -110,8 +138,37 @@ def _dispatch(app: ServiceApp, now: datetime) -> DispatchReport:
 
 
 def simulate(app: ServiceApp, start: date, end: date) -> list[SimulatedDay]:
-    """Return the days from `start` to `end` on which something would be sent, and what."""
+    """Return the days from `start` to `end` on which something would be sent, and what.
+
+    Reads only. Raises DaysOutOfOrder if `end` is before `start`.
+    """
+    if end < start:
+        raise DaysOutOfOrder(start, end)
     return sweep.simulate(app.engine, start, end, rules=_rules(app), renderer=app.renderer)
+
+
+def list_outbox(session: Session, status: str | None = None) -> list[OutboxRow]:
+    """Return the messages, oldest first, only those in `status` if given.
+
+    Raises NotOneOf if `status` is not a status a message has.
+    """
+    if status is not None and status not in STATUSES:
+        raise NotOneOf("status", status, STATUSES)
+    return outbox.list_messages(session=session, status=status)
+
+
+def retry_outbox(
+    session: Session, now: datetime, ids: Collection[int] = (), failed: bool = False
+) -> int:
+    """Queue messages again at `now`, in a transaction of its own; return how many.
+
+    Those of `ids` that failed or wait in the queue, or, with `failed`, every failed
+    one; raises RetryNeedsOne if given both or neither.
+    """
+    if bool(ids) == failed:
+        raise RetryNeedsOne()
+    with transaction(session):
+        return outbox.retry(session=session, now=now, ids=ids)
 
 
 TEST_TEXT = (
@@ -144,6 +201,13 @@ def send_test_mail(app: ServiceApp, to: str, now: datetime) -> str:
 async def _send_one(transport: Transport, mail: Mail) -> None:
     async with transport.connect() as connection:
         await connection.send(mail)
+
+
+def serve(app: ServiceApp) -> None:
+    """Run the service's jobs on their timers until SIGTERM or SIGINT."""
+    from notifications import scheduler  # APScheduler takes long to import; only serve needs it
+
+    scheduler.serve(service_jobs(app), app.clock.now())
 
 
 def service_jobs(app: ServiceApp) -> list[Job]:

@@ -157,9 +157,9 @@ def _check(report: TickReport) -> None:
 
 def _sent_after(session: Session, seen: int) -> tuple[list[OutboxRow], int]:
     """The messages sent since outbox row `seen`, and the id of the newest one."""
-    from notifications import outbox
+    from notifications import service
 
-    sent = outbox.list_messages(session=session, status=outbox.MessageStatus.SENT)
+    sent = service.list_outbox(session, "sent")
     session.rollback()  # end the read: the next pass of the service writes
     new = [row for row in sent if (row.id or 0) > seen]
     return new, max((row.id or 0 for row in new), default=seen)

@@ -1,4 +1,8 @@
-"""Commands of the notification service: tick, serve, simulate, the outbox and a test mail."""
+"""Commands of the notification service: tick, serve, simulate, the outbox and a test mail.
+
+Each parses its options, calls one function of `notifications.service` and prints
+what it returns.
+"""
 
 from __future__ import annotations
 
@@ -61,12 +65,12 @@ def tick(app: App, now: str | None, as_json: bool) -> None:
 @pass_app
 def serve(app: App) -> None:
     """The service: sweep every 5 minutes, send every minute; stop on SIGTERM or Ctrl-C."""
-    from notifications import scheduler, service
+    from notifications import service
 
     app.ensure_ready()
     _log_to_stderr()
     log.info("serving %s", app.engine.url.render_as_string(hide_password=True))
-    scheduler.serve(service.service_jobs(app), app.clock.now())
+    service.serve(app)
     log.info("stopped")
 
 
@@ -89,8 +93,6 @@ def simulate(app: App, start: date, end: date, as_json: bool) -> None:
     """What would be sent, day by day, without sending or writing anything."""
     from notifications import service
 
-    if end < start:
-        raise click.BadParameter("the last day is before the first", param_hint="--to")
     app.ensure_ready()
     days = service.simulate(app, start, end)
     if as_json:
@@ -139,15 +141,10 @@ def outbox_group() -> None:
 @pass_app
 def list_outbox(app: App, status: str | None, as_json: bool) -> None:
     """Every message, oldest first, with its status, attempts and last error."""
-    from notifications import outbox
+    from notifications import service
 
-    statuses = [s.value for s in outbox.MessageStatus]
-    if status is not None and status not in statuses:
-        raise click.BadParameter(
-            f"{status!r} is not one of {', '.join(statuses)}", param_hint="--status"
-        )
     with app.session() as session:
-        rows = outbox.list_messages(session=session, status=status)
+        rows = service.list_outbox(session, status)
     if as_json:
         emit_json([_outbox_json(row) for row in rows])
     elif not rows:
@@ -195,13 +192,10 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
 @pass_app
 def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
     """Queue messages again at once: those named (failed or waiting), or every failed one."""
-    from notifications import outbox
-    from workflow.db import transaction
+    from notifications import service
 
-    if bool(ids) == failed:
-        raise click.UsageError("name the messages to retry by ID, or say --failed (not both)")
-    with app.session() as session, transaction(session):
-        count = outbox.retry(session=session, now=app.clock.now(), ids=ids)
+    with app.session() as session:
+        count = service.retry_outbox(session, app.clock.now(), ids, failed)
     others = len(ids) - count if ids else 0
     note = f"; {others} not failed or waiting, left alone" if others else ""
     click.echo(f"queued {count} {'message' if count == 1 else 'messages'} again{note}")

@@ -20,7 +20,7 @@ from notifications import service
 from notifications.notices import Kind
 from notifications.planning import Rules
 from notifications.rendering import Renderer
-from notifications.service import ServiceApp
+from notifications.service import DaysOutOfOrder, ServiceApp
 from notifications.sweep import SimulatedDay, simulate
 from workflow.db import new_session
 from workflow.models import Body, Meeting
@@ -138,3 +138,10 @@ def test_each_day_goes_out_at_the_local_send_hour_across_the_clock_change(
 
 def test_an_empty_range_is_nothing(engine: Engine, busy: World) -> None:
     assert simulate(engine, LAST, FIRST, rules=Rules(), renderer=Renderer()) == []
+
+
+def test_the_service_refuses_a_range_that_ends_before_it_starts(
+    app: ServiceApp, busy: World
+) -> None:
+    with pytest.raises(DaysOutOfOrder, match="before the first"):
+        service.simulate(app, LAST, FIRST)
