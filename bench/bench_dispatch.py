@@ -33,9 +33,10 @@ from sqlmodel import col, select
 from bench.common import fresh_sqlite, report, timed
 from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher
+from notifications.items import Contact, RecItem, Snapshot
 from notifications.models import OutboxRow
 from notifications.notices import Kind, Message, Notice
-from notifications.planning import Contact, RecItem, Rules, Snapshot
+from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.transports import SmtpTransport
 from workflow.db import new_session, transaction

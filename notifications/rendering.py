@@ -26,8 +26,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from notifications.items import Contact, MeetingItem, RecItem, ReportItem, Snapshot
 from notifications.notices import Kind, Message, Notice
-from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+from notifications.planning import Rules
 
 SUBJECT_MAX = 150
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -24,9 +24,10 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
 from notifications import emails, ledger, outbox, planning
+from notifications.items import DayRange, Window
 from notifications.models import SweepRow
 from notifications.notices import Email, Message, Notice
-from notifications.planning import DayRange, Plan, Rules, Window
+from notifications.planning import Plan, Rules
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
 from workflow.db import new_session, transaction

@@ -11,8 +11,9 @@ import pytest
 from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT
 from jinja2 import UndefinedError
 
+from notifications.items import Contact, MeetingItem, RecItem, ReportItem, Snapshot
 from notifications.notices import Kind, Notice
-from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+from notifications.planning import Rules
 from notifications.rendering import SUBJECT_MAX, Renderer, build_context
 
 RULES = Rules(clerk=CLERK)

@@ -9,7 +9,8 @@ import pytest
 from factories import OTHER_OFFICER, PANEL, World, make_recommendation
 from sqlmodel import Session, select
 
-from notifications.planning import DayRange, Rules, Snapshot, Window, plan, window
+from notifications.items import DayRange, Snapshot, Window
+from notifications.planning import Rules, plan, window
 from notifications.snapshot import load_snapshot
 from workflow.models import Body, Meeting, ProgressUpdate, Recommendation
 
