@@ -3,15 +3,15 @@
 Sending the outbox to a local SMTP server (aiosmtpd on 127.0.0.1, accepting
 everything and counting) against raw aiosmtplib sending the same emails.
 
-Each round enqueues N rendered monitoring reminders with `notifications.outbox`
-(not timed: each email is built once, when it is queued), then times
-`Dispatcher(...).drain(engine, now)` until all are sent: claiming each batch,
-sending each stored email and recording it as sent, one transaction each. The
-floor sends the very same bytes (read from the outbox beforehand) with aiosmtplib's
-`sendmail`: one connection per batch of `--batch-size`, as the dispatcher opens,
-and no database at all. The
-server counts messages and connections, and both sides must deliver all N over
-the same number of connections. The best round of each side is reported.
+Each round composes N rendered monitoring reminders and queues them with
+`notifications.outbox` (not timed: each email is composed once, when it is
+queued), then times `Dispatcher(...).drain(engine, now)` until all are sent:
+claiming each batch, sending each stored email and recording it as sent, one
+transaction each. The floor sends the very same bytes (read from the outbox
+beforehand) with aiosmtplib's `sendmail`: one connection per batch of
+`--batch-size`, as the dispatcher opens, and no database at all. The server counts
+messages and connections, and both sides must deliver all N over the same number
+of connections. The best round of each side is reported.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from sqlmodel import col, select
 
 from bench.common import fresh_sqlite, report, timed
 from config import Settings
-from notifications import outbox
+from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher
+from notifications.items import Contact, RecItem, Snapshot
 from notifications.models import OutboxRow
 from notifications.notices import Kind, Message, Notice
-from notifications.planning import Contact, RecItem, Rules, Snapshot
+from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.transports import SmtpTransport
 from workflow.db import new_session, transaction
@@ -115,7 +116,8 @@ def reminder(i: int) -> tuple[list[Notice], Snapshot]:
 def enqueue_all(engine: Engine, messages: list[Message]) -> None:
     with new_session(engine) as session, transaction(session):
         for message in messages:
-            outbox.enqueue(session=session, message=message, notice_keys=[], sender=SENDER, now=NOW)
+            email = emails.compose(message, sender=SENDER, now=NOW)
+            outbox.enqueue(session=session, email=email)
 
 
 def stored_mail(engine: Engine) -> list[tuple[str, bytes]]:

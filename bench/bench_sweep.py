@@ -37,7 +37,8 @@ from sqlalchemy import Engine, event
 from bench.common import fresh_sqlite, report, timed
 from config import Settings
 from notifications import planning
-from notifications.planning import Plan, Rules, Snapshot, Window
+from notifications.items import Snapshot, Window
+from notifications.planning import Plan, Rules
 from notifications.snapshot import load_snapshot
 from workflow.db import make_engine, new_session
 
@@ -240,7 +241,7 @@ def raw_fetch(db: sqlite3.Connection, window: Window, rules: Rules) -> dict[int,
 def due_queries(
     window: Window, rules: Rules, meetings: list[Any]
 ) -> Iterator[tuple[str, tuple[Any, ...], tuple[str, ...]]]:
-    """Each query of the window (see `planning.Window`): WHERE, parameters, states kept."""
+    """Each query of the window (see `items.Window`): WHERE, parameters, states kept."""
     monitoring, responses = window.monitoring_dates, window.response_due_dates
     yield (
         f"{IS_OPEN} AND r.monitoring_date BETWEEN ? AND ?",

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from notifications import emails, outbox
-from notifications.models import OutboxRow
+from notifications.outbox import Claim
 from notifications.transports import Connection, Mail, Transport, TransportError
 from workflow.db import new_session, transaction
 
@@ -70,23 +70,23 @@ class Dispatcher:
             # One database connection per batch, as one SMTP connection: each message's
             # result is still its own transaction, without a session's set-up per message.
             with new_session(engine) as session:
-                rows = self._claim(session, now)
-                if not rows:
+                claims = self._claim(session, now)
+                if not claims:
                     break
-                await self._send_batch(session, deque(rows), now, report)
+                await self._send_batch(session, deque(claims), now, report)
         return report
 
-    def _claim(self, session: Session, now: datetime) -> list[OutboxRow]:
+    def _claim(self, session: Session, now: datetime) -> list[Claim]:
         with transaction(session):
             return outbox.claim_due(
                 session=session, now=now, lease=self.lease, limit=self.batch_size
             )
 
     async def _send_batch(
-        self, session: Session, pending: deque[OutboxRow], now: datetime, report: DispatchReport
+        self, session: Session, pending: deque[Claim], now: datetime, report: DispatchReport
     ) -> None:
         # The batch must end well inside the lease, or another dispatcher could take
-        # the same rows while this one is still sending them.
+        # the same messages while this one is still sending them.
         deadline = self.lease.total_seconds() * 0.8
         try:
             async with asyncio.timeout(deadline), self.transport.connect() as connection:
@@ -105,7 +105,7 @@ class Dispatcher:
         self,
         session: Session,
         connection: Connection,
-        pending: deque[OutboxRow],
+        pending: deque[Claim],
         now: datetime,
         report: DispatchReport,
     ) -> None:
@@ -115,33 +115,30 @@ class Dispatcher:
             if error is not None and not error.permanent:
                 return  # after a pause or a passing fault, this connection is not trusted
 
-    async def _attempt(self, connection: Connection, row: OutboxRow) -> TransportError | None:
+    async def _attempt(self, connection: Connection, claim: Claim) -> TransportError | None:
         try:
-            await connection.send(self._mail(row))
+            await connection.send(self._mail(claim))
         except TransportError as error:
             return error
         except Exception as error:  # a fault in the transport must not stop the batch
-            log.exception("message %s: the transport failed unexpectedly", row.id)
+            log.exception("message %s: the transport failed unexpectedly", claim.id)
             return TransportError(f"{type(error).__name__}: {error}")
         return None
 
-    def _mail(self, row: OutboxRow) -> Mail:
-        """The stored email, to the row's recipient and copies.
+    def _mail(self, claim: Claim) -> Mail:
+        """The stored email, to its recipient and copies.
 
         The envelope sender, where bounces go, is this dispatcher's: the From in the
         stored bytes is the sender's when the message was queued.
         """
         return Mail(
-            emails.envelope_sender(self.sender),
-            (row.recipient, *row.cc),
-            row.message_id,
-            row.content,
+            emails.envelope_sender(self.sender), claim.recipients, claim.message_id, claim.content
         )
 
     def _record_each(
         self,
         session: Session,
-        pending: deque[OutboxRow],
+        pending: deque[Claim],
         error: TransportError,
         now: datetime,
         report: DispatchReport,
@@ -149,18 +146,18 @@ class Dispatcher:
         while pending and not report.paused:
             self._record(session, pending.popleft(), error, now, report)
 
-    def _release(self, session: Session, rows: deque[OutboxRow]) -> int:
+    def _release(self, session: Session, claims: deque[Claim]) -> int:
         try:
             with transaction(session):
-                return outbox.release(session=session, rows=rows)
-        except SQLAlchemyError:  # the lease runs out and the rows are taken again
-            log.exception("could not give back %d claimed messages", len(rows))
+                return outbox.release(session=session, claims=claims)
+        except SQLAlchemyError:  # the lease runs out and the messages are taken again
+            log.exception("could not give back %d claimed messages", len(claims))
             return 0
 
     def _record(
         self,
         session: Session,
-        row: OutboxRow,
+        claim: Claim,
         error: TransportError | None,
         now: datetime,
         report: DispatchReport,
@@ -171,27 +168,27 @@ class Dispatcher:
             log.error("sending is paused, messages wait in the outbox: %s", error.message)
         try:
             with transaction(session):
-                outcome = self._settle(session, row, error, now)
-        except SQLAlchemyError:  # the lease runs out and the row is taken again
-            log.exception("message %s: could not record the result", row.id)
+                outcome = self._settle(session, claim, error, now)
+        except SQLAlchemyError:  # the lease runs out and the message is taken again
+            log.exception("message %s: could not record the result", claim.id)
             return
         report.add(outcome)
 
     def _settle(
         self,
         session: Session,
-        row: OutboxRow,
+        claim: Claim,
         error: TransportError | None,
         now: datetime,
     ) -> str:
         if error is None:
-            outbox.mark_sent(session=session, row=row, now=now)
+            outbox.mark_sent(session=session, claim=claim, now=now)
             return SENT
         if error.pause:
-            outbox.release(session=session, rows=[row])
+            outbox.release(session=session, claims=[claim])
             return RELEASED
         if error.permanent:
-            outbox.mark_failed(session=session, row=row, error=error.message, now=now)
+            outbox.mark_failed(session=session, claim=claim, error=error.message, now=now)
             return FAILED
-        when = outbox.schedule_retry(session=session, row=row, error=error.message, now=now)
+        when = outbox.schedule_retry(session=session, claim=claim, error=error.message, now=now)
         return RETRIED if when else FAILED

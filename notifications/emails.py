@@ -1,4 +1,4 @@
-"""Turning a rendered `Message` into the email that goes on the wire.
+"""Composing a rendered `Message` into the email that goes on the wire.
 
 Each header must read back exactly as it was given. Python 3.11 folds headers in
 ways that do not: a value moved whole onto the next line is read with a leading
@@ -7,8 +7,10 @@ line loses its quotes, so that a comma in it makes two addresses. So the headers
 these emails write themselves (`_Header`): plain ASCII words as they are, anything
 else as RFC 2047 encoded words, folded only between words.
 
-An email is built once, when it is queued, and stored as the bytes `as_bytes`
+An email is composed once, when it is queued, and stored as the bytes `compose`
 returns: those bytes are what every attempt sends, so a retry is the same message.
+This module is where a header value is checked: a line break in one, or an
+address that is not one, is refused with BadHeader.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import base64
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.generator import BytesGenerator
 from email.headerregistry import (
     Address,
@@ -33,7 +36,7 @@ from io import BytesIO
 
 from config.addresses import Mailbox, NotAnAddress, parse_mailbox
 from config.errors import RectrackError
-from notifications.notices import Message
+from notifications.notices import Email, Message
 
 LINE_LIMIT = 998  # RFC 5322 §2.1.1: no line of a header is longer, folded or not
 _LONGEST_PLAIN_WORD = 60  # longer words are encoded, so that folding can split them
@@ -103,7 +106,7 @@ def domain_of(sender: str) -> str:
     return _sender(sender).domain
 
 
-def new_message_id(sender: str, now: datetime) -> str:
+def _new_message_id(sender: str, now: datetime) -> str:
     """Return a new Message-ID made at `now`, in the sender's domain.
 
     The time is the one given, not the wall clock's (`tick --now` runs at another
@@ -114,29 +117,33 @@ def new_message_id(sender: str, now: datetime) -> str:
     return f"<{stamp}.{secrets.token_hex(10)}@{domain_of(sender)}>"
 
 
-def build(message: Message, *, sender: str, message_id: str, now: datetime) -> EmailMessage:
-    """Return `message` as a plain-text and HTML email from `sender`, dated `now`.
-
-    `sender` is `mail.sender`: an address, or a display name and address.
+def compose(message: Message, *, sender: str, now: datetime) -> Email:
+    """Return `message` from `sender` as it goes on the wire, dated `now`, with a new Message-ID.
 
     Raises BadHeader for a line break in any header or an address that is not one.
     """
+    message_id = _new_message_id(sender, now)
+    email = _build(message, sender=sender, message_id=message_id, now=now)
+    return Email(message, message_id, now, _as_bytes(email))
+
+
+def _build(message: Message, *, sender: str, message_id: str, now: datetime) -> EmailMessage:
     email = EmailMessage(policy=_POLICY)
-    mailbox = _sender(sender)
+    mailbox = _sender(sender)  # `mail.sender`: an address, or a display name and address
     email["From"] = _address("From", mailbox.address, mailbox.name)
     email["To"] = _address("To", message.to, message.to_name)
     if message.cc:
         email["Cc"] = [_address("Cc", cc) for cc in message.cc]
     email["Subject"] = _as_given(_one_line("Subject", message.subject))
     email["Date"] = format_datetime(now)
-    email["Message-ID"] = _one_line("Message-ID", message_id)
+    email["Message-ID"] = message_id
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     return email
 
 
-def as_bytes(email: EmailMessage) -> bytes:
+def _as_bytes(email: EmailMessage) -> bytes:
     """Return `email` as it goes on the wire: ASCII, each line ending in CRLF."""
     out = BytesIO()
     BytesGenerator(out, policy=_WIRE).flatten(email)
@@ -154,7 +161,7 @@ def _address(header: str, addr_spec: str, name: str = "") -> Address:
     name, addr_spec = _one_line(header, name), _one_line(header, addr_spec)
     try:
         return Address(name, addr_spec=addr_spec)
-    except (ValueError, IndexError):  # IndexError is the parser's answer to ""
+    except (ValueError, IndexError, HeaderParseError):  # IndexError: the parser's answer to ""
         raise BadHeader(header, addr_spec, "not an email address") from None
 
 

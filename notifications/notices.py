@@ -1,8 +1,9 @@
-"""The records that planning, rendering, the outbox and the sweep pass between them.
+"""The records a notice takes on its way from the planner to the wire.
 
 A `Notice` is one thing someone must be told about one item on one day; its `key`
 is what makes it be sent once however often or wherever the sweep runs. Notices of
-one kind for one recipient in one sweep are rendered into one `Message`.
+one kind for one recipient in one sweep are rendered into one `Message`, which is
+composed into one `Email`: the bytes the outbox stores and every attempt sends.
 """
 
 from __future__ import annotations
@@ -53,3 +54,13 @@ class Message:
     text: str
     html: str
     cc: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Email:
+    """A message composed for the wire, at `at`: its Date, and when it is first due to go."""
+
+    message: Message
+    message_id: str
+    at: datetime
+    content: bytes  # ASCII, CRLF line ends: sent as it is by every attempt

@@ -11,7 +11,6 @@ Templates receive plain values only (no database rows): see `build_context`.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -27,8 +26,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from notifications.items import Contact, MeetingItem, RecItem, ReportItem, Snapshot
 from notifications.notices import Kind, Message, Notice
-from notifications.planning import Contact, MeetingItem, RecItem, ReportItem, Rules, Snapshot
+from notifications.planning import Rules
 
 SUBJECT_MAX = 150
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -36,7 +36,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_LINE_BREAKS = frozenset({"Cc", "Zl", "Zp"})  # control characters and line separators
 
 
 def long_date(value: date) -> str:
@@ -53,19 +52,6 @@ def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
     """Collapse all whitespace (newlines included) to single spaces; cap the length."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
-
-
-def header_safe(value: str, what: str) -> str:
-    """Return `value`, or raise ValueError if it could break a mail header (a line break)."""
-    if any(unicodedata.category(char) in _LINE_BREAKS for char in value):
-        raise ValueError(f"{what} {value!r} cannot go in a mail header")
-    return value
-
-
-def _address(value: str) -> str:
-    if not value or any(char.isspace() for char in value):
-        raise ValueError(f"address {value!r} cannot go in a mail header")
-    return header_safe(value, "address")
 
 
 class Renderer:
@@ -95,23 +81,21 @@ class Renderer:
     def render(self, notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> Message:
         """Render one group (one kind, one recipient) into one message.
 
-        Raises ValueError if the notices are not one group or an address or name
-        could break a header, and jinja2's UndefinedError if a template names a
-        variable the context lacks.
+        Raises ValueError if the notices are not one group, and jinja2's
+        UndefinedError if a template names a variable the context lacks. Names and
+        addresses are taken as they are: composing the email checks its headers.
         """
         first = _one_group(notices)
-        to, to_name = _address(first.recipient), header_safe(first.recipient_name, "name")
-        cc = tuple(dict.fromkeys(_address(address) for n in notices for address in n.cc))
         context = build_context(notices, snapshot, rules)
         kind = first.kind.value
         return Message(
             kind=first.kind,
-            to=to,
-            to_name=to_name,
+            to=first.recipient,
+            to_name=first.recipient_name,
             subject=one_line(self.render_template(f"{kind}-subject.txt", context)),
             text=self.render_template(f"{kind}-body.txt", context),
             html=self.render_template(f"{kind}-body.html", context),
-            cc=cc,
+            cc=tuple(dict.fromkeys(address for notice in notices for address in notice.cc)),
         )
 
 

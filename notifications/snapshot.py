@@ -19,16 +19,16 @@ from sqlalchemy import ColumnElement, Connection, Row, Select, desc, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from notifications.planning import (
+from notifications.items import (
     Contact,
     DayRange,
     MeetingItem,
     RecItem,
     ReportItem,
-    Rules,
     Snapshot,
     Window,
 )
+from notifications.planning import Rules
 from workflow.models import Body, Meeting, Person, ProgressUpdate, Recommendation, Report
 
 Owner = aliased(Person)

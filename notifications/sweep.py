@@ -1,4 +1,8 @@
-"""The passes of the service: sweep what is due into the outbox, send it, or preview it.
+"""The sweep: plan what is due, record it, and queue one message a group; or preview it.
+
+A notice goes one way: the planner gives Notices, the ledger records them and the
+sweep claims the keys it is to send; rendering makes a Message of each group, the
+email is composed once, and the outbox stores it for the dispatcher to send.
 
 A sweep is one transaction, and sweeps take turns: on SQLite its first statement is a
 write (its own row in `sweep`), which takes the database's write lock; on PostgreSQL an
@@ -11,37 +15,27 @@ cancel what the later one had queued.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
-from notifications import emails, outbox, planning
-from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications import emails, ledger, outbox, planning
+from notifications.items import DayRange, Window
 from notifications.models import SweepRow
-from notifications.notices import Kind, Message, Notice
-from notifications.planning import DayRange, Plan, Rules, Window
+from notifications.notices import Email, Message, Notice
+from notifications.planning import Plan, Rules
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
-from notifications.transports import Mail, Transport, transport_from_settings
 from workflow.db import new_session, transaction
-
-if TYPE_CHECKING:
-    from config.settings import Settings
-    from config.workflow_table import WorkflowTable
 
 log = logging.getLogger(__name__)
 
-SWEEP_EVERY = timedelta(minutes=5)
-DISPATCH_EVERY = timedelta(minutes=1)
 _SWEEP_LOCK = 0x7265_6374_7261_636B  # "rectrack": PostgreSQL's advisory lock for sweeps
-Render = Callable[[Sequence[Notice]], Message]
+Write = Callable[[Sequence[Notice]], Email]  # one group of notices, as the email to queue
 
 
 @dataclass(frozen=True)
@@ -58,92 +52,32 @@ class SweepReport:
     errors: tuple[str, ...] = ()  # groups no message could be made of; tried again next time
 
 
-@dataclass(frozen=True)
-class TickReport:
-    sweep: SweepReport
-    dispatch: DispatchReport
-
-    def summary(self) -> dict[str, Any]:
-        """The figures, as `rectrack tick --json` prints them."""
-        swept, sent = self.sweep, self.dispatch
-        return {
-            "at": swept.at.isoformat(),
-            "planned": swept.planned,
-            "queued": swept.queued,
-            "sent": sent.sent,
-            "retried": sent.retried,
-            "failed": sent.failed,
-            "missed": swept.missed,
-            "cancelled": swept.cancelled,
-            "paused": sent.paused,
-            "reason": sent.reason,
-            "skipped": swept.skipped,
-            "errors": list(swept.errors),
-        }
-
-    def describe(self) -> str:
-        """One line for people: what was planned, sent, retried, failed, missed, cancelled."""
-        figures = self.summary()
-        counted = ("planned", "queued", "sent", "retried", "failed", "missed", "cancelled")
-        line = ", ".join(f"{name} {figures[name]}" for name in counted)
-        if self.sweep.skipped:
-            line += f"; sweep skipped: a later one ran at {self.sweep.since}"
-        return line
-
-
 def sweep(
-    engine: Engine,
-    settings: Settings,
-    now: datetime,
-    *,
-    table: WorkflowTable | None = None,
-    renderer: Renderer | None = None,
+    engine: Engine, now: datetime, *, rules: Rules, renderer: Renderer, sender: str
 ) -> SweepReport:
     """Plan what is due at `now` and put it in the outbox, all in one transaction.
 
     Cancels queued messages that no longer hold, records new notices (and missed
-    ones), groups the notices not yet in a message per kind and recipient, renders
-    each group and queues it. A group that cannot be rendered is logged and left for
-    the next sweep; it does not stop the others.
+    ones), groups the notices not yet in a message per kind and recipient, and
+    queues each group as one email from `sender`, dated `now`. A group no email can
+    be made of (a template fails, a name would break a header) is logged and left
+    for the next sweep; it does not stop the others.
     """
-    rules = Rules.from_settings(settings, table)
-    renderer = renderer or Renderer(settings.templates_directory)
     with new_session(engine) as session, transaction(session):
         row, since = _take_turn(session, now)
         if since is not None and since > now:
             session.rollback()
             return SweepReport(now, since, skipped=True)
         snapshot = load_snapshot(session, planning.window(rules, now, since), rules)
-        plan = planning.plan(snapshot, rules, now, since)
-        render = partial(renderer.render, snapshot=snapshot, rules=rules)
-        report = _fill_outbox(session, plan, render, now, settings.mail_sender)
+
+        def write(group: Sequence[Notice]) -> Email:
+            message = renderer.render(group, snapshot, rules)
+            return emails.compose(message, sender=sender, now=now)
+
+        report = _fill_outbox(session, planning.plan(snapshot, rules, now, since), write, now)
         row.planned, row.missed = report.planned, report.missed
         row.cancelled, row.queued = report.cancelled, report.queued
     return replace(report, since=since)
-
-
-def _fill_outbox(
-    session: Session, plan: Plan, render: Render, now: datetime, sender: str
-) -> SweepReport:
-    due = plan.due
-    cancelled = outbox.cancel_stale(session=session, valid_keys=_keys(due), now=now)
-    planned = outbox.record_notices(session=session, notices=due, now=now)
-    missed = outbox.record_notices(
-        session=session, notices=plan.missed, now=now, status=outbox.NoticeStatus.MISSED
-    )
-    queued, errors = _enqueue_claimed(session, due, render, now, sender)
-    return SweepReport(
-        now,
-        planned=planned,
-        missed=missed,
-        cancelled=cancelled,
-        queued=queued,
-        errors=tuple(errors),
-    )
-
-
-def _keys(notices: Sequence[Notice]) -> list[str]:
-    return [notice.key for notice in notices]
 
 
 def _take_turn(session: Session, now: datetime) -> tuple[SweepRow, datetime | None]:
@@ -159,69 +93,56 @@ def _take_turn(session: Session, now: datetime) -> tuple[SweepRow, datetime | No
     return row, session.exec(previous).one()
 
 
-def _enqueue_claimed(
-    session: Session,
-    due: Sequence[Notice],
-    render: Render,
-    now: datetime,
-    sender: str,
-) -> tuple[int, list[str]]:
+def _fill_outbox(session: Session, plan: Plan, write: Write, now: datetime) -> SweepReport:
+    cancelled = ledger.cancel_stale(session=session, valid_keys=_keys(plan.due))
+    planned = ledger.record(session=session, notices=plan.due, now=now)
+    missed = ledger.record(
+        session=session, notices=plan.missed, now=now, status=ledger.NoticeStatus.MISSED
+    )
+    queued, errors = _queue(session, _claimed(session, plan.due), write)
+    return SweepReport(
+        now,
+        planned=planned,
+        missed=missed,
+        cancelled=cancelled,
+        queued=queued,
+        errors=tuple(errors),
+    )
+
+
+def _claimed(session: Session, due: Sequence[Notice]) -> list[Notice]:
+    """The notices of `due` whose keys this sweep claims, to put in messages."""
     # cancel_stale has just cancelled every planned notice the plan no longer holds,
-    # so each notice claimed here is one of `due`, with its name and copies.
-    by_key = {notice.key: notice for notice in due}
-    claimed = [by_key[row.key] for row in outbox.claim_notices(session=session)]
+    # so every key claimed is one of `due`.
+    keys = ledger.claim(session=session)
+    return [notice for notice in due if notice.key in keys]
+
+
+def _queue(session: Session, notices: Sequence[Notice], write: Write) -> tuple[int, list[str]]:
+    """Queue one email a group of `notices`; return how many, and why any group could not go."""
     queued, errors = 0, []
-    for group in planning.group(claimed):
+    for group in planning.group(notices):
         try:
-            message = render(group)
+            email = write(group)
         except Exception as error:  # one bad name or template must not hold up the rest
             errors.append(_put_back(session, group, error))
             continue
-        try:
-            outbox.enqueue(
-                session=session, message=message, notice_keys=_keys(group), sender=sender, now=now
-            )
-        except emails.BadHeader as error:  # refused before anything was written
-            errors.append(_put_back(session, group, error))
-            continue
+        ident = outbox.enqueue(session=session, email=email)
+        ledger.queue(session=session, keys=_keys(group), outbox_id=ident)
         queued += 1
     return queued, errors
 
 
 def _put_back(session: Session, group: Sequence[Notice], error: Exception) -> str:
-    """Log why no message could be made of `group`, and leave it for the next sweep."""
+    """Log why no email could be made of `group`, and leave it for the next sweep."""
     reason = f"{group[0].kind.value} to {group[0].recipient}: {error}"
     log.error("cannot make the message %s", reason)
-    outbox.unclaim_notices(session=session, keys=_keys(group))
+    ledger.give_back(session=session, keys=_keys(group))
     return reason
 
 
-def dispatch(
-    engine: Engine, settings: Settings, now: datetime, *, transport: Transport | None = None
-) -> DispatchReport:
-    """Send what the outbox holds due by `now`, through the transport the settings name.
-
-    `now` is the clock for leases and backoff. A mail server that is down gives a
-    report of retries, not an exception: the messages wait in the outbox.
-    """
-    dispatcher = Dispatcher(
-        transport or transport_from_settings(settings), sender=settings.mail_sender
-    )
-    return asyncio.run(dispatcher.drain(engine, now))
-
-
-def tick(
-    engine: Engine,
-    settings: Settings,
-    now: datetime,
-    *,
-    table: WorkflowTable | None = None,
-    transport: Transport | None = None,
-    renderer: Renderer | None = None,
-) -> TickReport:
-    """One pass of the service at `now`: a sweep, then a dispatch, both on that clock."""
-    swept = sweep(engine, settings, now, table=table, renderer=renderer)
-    return TickReport(swept, dispatch(engine, settings, now, transport=transport))
+def _keys(notices: Sequence[Notice]) -> list[str]:
+    return [notice.key for notice in notices]
 
 
 @dataclass(frozen=True)
@@ -234,13 +155,7 @@ class SimulatedDay:
 
 
 def simulate(
-    engine: Engine,
-    settings: Settings,
-    start: date,
-    end: date,
-    *,
-    table: WorkflowTable | None = None,
-    renderer: Renderer | None = None,
+    engine: Engine, start: date, end: date, *, rules: Rules, renderer: Renderer
 ) -> list[SimulatedDay]:
     """Return the days from `start` to `end` on which something would be sent, and what.
 
@@ -249,8 +164,6 @@ def simulate(
     (sent, queued or missed; a cancelled one is sent if due again), nor on a later
     day of the simulation.
     """
-    rules = Rules.from_settings(settings, table)
-    renderer = renderer or Renderer(settings.templates_directory)
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     if not days:
         return []
@@ -260,7 +173,7 @@ def simulate(
         snapshot = load_snapshot(session, _hull(*windows), rules)
         plans = [planning.plan(snapshot, rules, at, None).due for at in times]
         keys = {notice.key for due in plans for notice in due}
-        done = outbox.settled_keys(session=session, keys=keys)
+        done = ledger.settled_keys(session=session, keys=keys)
     simulated = []
     for day, at, due in zip(days, times, plans, strict=True):
         new = [notice for notice in due if notice.key not in done]
@@ -283,38 +196,3 @@ def _hull(first: Window, last: Window) -> Window:
         response_due_dates=span(first.response_due_dates, last.response_due_dates),
         targets_until=max(first.targets_until, last.targets_until),
     )
-
-
-def send_test(
-    settings: Settings, to: str, now: datetime, *, transport: Transport | None = None
-) -> str:
-    """Send one test message to `to` at once, with the mail settings in force.
-
-    Return its Message-ID. Raise TransportError if it was not delivered, and
-    emails.BadHeader if `to` is not an email address.
-    """
-    sender = settings.mail_sender
-    message = Message(
-        kind=Kind.MONITORING_REMINDER,  # a kind names templates; this message uses none
-        to=to,
-        to_name="",
-        subject="rectrack: a test message",
-        text=TEST_TEXT,
-        html=f"<p>{TEST_TEXT}</p>",
-    )
-    message_id = emails.new_message_id(sender, now)
-    email = emails.build(message, sender=sender, message_id=message_id, now=now)
-    mail = Mail(emails.envelope_sender(sender), (to,), message_id, emails.as_bytes(email))
-    asyncio.run(_send_one(transport or transport_from_settings(settings), mail))
-    return message_id
-
-
-TEST_TEXT = (
-    "This is a test message from rectrack. It was sent with the mail settings in force, "
-    "so reminders and digests will go out the same way."
-)
-
-
-async def _send_one(transport: Transport, mail: Mail) -> None:
-    async with transport.connect() as connection:
-        await connection.send(mail)

@@ -42,7 +42,7 @@ class TransportError(RectrackError):
 
 @dataclass(frozen=True)
 class Mail:
-    """One email ready to go: its bytes as built (`emails.as_bytes`) and its SMTP envelope.
+    """One email ready to go: its bytes as composed (`emails.compose`) and its SMTP envelope.
 
     The envelope is given, not read from the headers: `sender` is the address the
     server sends bounces to, `recipients` who it goes to (To and Cc).

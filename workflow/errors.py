@@ -16,7 +16,10 @@ RectrackError                    (config.errors)
 │   ├── NotFound                 no such person, body, report or recommendation
 │   ├── InterchangeError         a bad record in an import, with its path
 │   ├── DatabaseUnreachable      the database cannot be connected to (down, missing, bad path)
-│   └── DatabaseNotReady         the database needs `rectrack init`
+│   ├── DatabaseNotReady         the database needs `rectrack init`
+│   ├── NotOneOf                 a value not among its field's choices (notifications.service)
+│   ├── RetryNeedsOne            a retry names its messages or asks for the failed ones
+│   └── DaysOutOfOrder           a range of days that ends before it starts
 ├── TransportError               a mail was not delivered; says whether retrying can help
 │                                (notifications.transports)
 └── BadHeader                    a header value that would start a new header

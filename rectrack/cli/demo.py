@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from config import Settings
     from notifications.models import OutboxRow
-    from notifications.sweep import TickReport
+    from notifications.service import TickReport
 
 __all__ = ["demo", "demo_document"]
 
@@ -143,20 +143,10 @@ def _live_through(app: App, session: Session, document: dict[str, Any]) -> list[
 
 
 def _service(app: App) -> Callable[[datetime], TickReport]:
-    """`tick` with the transport and renderer made once, as `serve` makes them."""
-    from notifications.rendering import Renderer
-    from notifications.sweep import tick
-    from notifications.transports import transport_from_settings
+    """`tick` on the demo's app, whose transport and renderer are made once, as `serve`'s."""
+    from notifications import service
 
-    settings = app.settings
-    return partial(
-        tick,
-        app.engine,
-        settings,
-        table=app.table,
-        transport=transport_from_settings(settings),
-        renderer=Renderer(settings.templates_directory),
-    )
+    return partial(service.tick, app)
 
 
 def _check(report: TickReport) -> None:
@@ -168,9 +158,9 @@ def _check(report: TickReport) -> None:
 
 def _sent_after(session: Session, seen: int) -> tuple[list[OutboxRow], int]:
     """The messages sent since outbox row `seen`, and the id of the newest one."""
-    from notifications import outbox
+    from notifications import service
 
-    sent = outbox.list_messages(session=session, status=outbox.MessageStatus.SENT)
+    sent = service.list_outbox(session, "sent")
     session.rollback()  # end the read: the next pass of the service writes
     new = [row for row in sent if (row.id or 0) > seen]
     return new, max((row.id or 0 for row in new), default=seen)

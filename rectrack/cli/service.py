@@ -1,10 +1,13 @@
-"""Commands of the notification service: tick, serve, simulate, the outbox and a test mail."""
+"""Commands of the notification service: tick, serve, simulate, the outbox and a test mail.
+
+Each parses its options, calls one function of `notifications.service` and prints
+what it returns.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +18,8 @@ from rectrack.cli.options import DATE, json_option
 from rectrack.cli.output import emit_json, shorten, table
 
 if TYPE_CHECKING:
-    from notifications.dispatcher import DispatchReport
     from notifications.models import OutboxRow
     from notifications.notices import Message
-    from notifications.scheduler import Job
     from notifications.sweep import SimulatedDay
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,11 @@ def instant(value: str, param_hint: str) -> datetime:
 @pass_app
 def tick(app: App, now: str | None, as_json: bool) -> None:
     """One pass of the service: plan what is due, then send the outbox."""
-    from notifications.sweep import tick as run_tick
-    from rectrack.schema import ensure_ready
+    from notifications import service
 
     at = instant(now, "--now") if now is not None else app.clock.now()
-    ensure_ready(app.engine)
-    report = run_tick(app.engine, app.settings, at, table=app.table)
+    app.ensure_ready()
+    report = service.tick(app, at)
     if as_json:
         emit_json(report.summary())
     else:
@@ -65,73 +65,13 @@ def tick(app: App, now: str | None, as_json: bool) -> None:
 @pass_app
 def serve(app: App) -> None:
     """The service: sweep every 5 minutes, send every minute; stop on SIGTERM or Ctrl-C."""
-    from notifications import scheduler
-    from rectrack.schema import ensure_ready
+    from notifications import service
 
-    ensure_ready(app.engine)
+    app.ensure_ready()
     _log_to_stderr()
     log.info("serving %s", app.engine.url.render_as_string(hide_password=True))
-    scheduler.serve(service_jobs(app), app.clock.now())
+    service.serve(app)
     log.info("stopped")
-
-
-def service_jobs(app: App) -> list[Job]:
-    """The sweep and the dispatcher, each reading the clock when it runs.
-
-    The sweep job is a whole tick: what it queues goes out at once rather than at the
-    dispatcher's next minute, which takes the retries and anything a pass left.
-    """
-    from notifications.rendering import Renderer
-    from notifications.scheduler import Job
-    from notifications.sweep import DISPATCH_EVERY, SWEEP_EVERY, dispatch
-    from notifications.sweep import tick as run_tick
-    from notifications.transports import transport_from_settings
-
-    engine, settings = app.engine, app.settings
-    transport = transport_from_settings(settings)
-    renderer = Renderer(settings.templates_directory)
-
-    def sweep_pass() -> None:
-        report = run_tick(
-            engine,
-            settings,
-            app.clock.now(),
-            table=app.table,
-            transport=transport,
-            renderer=renderer,
-        )
-        log.info("sweep: %s", report.describe())
-        _log_pause(report.dispatch)
-
-    def dispatch_pass() -> None:
-        report = dispatch(engine, settings, app.clock.now(), transport=transport)
-        log.info(
-            "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
-        )
-        _log_pause(report)
-
-    return [
-        Job("sweep", _guarded("sweep", sweep_pass), SWEEP_EVERY),
-        Job("dispatch", _guarded("dispatch", dispatch_pass), DISPATCH_EVERY),
-    ]
-
-
-def _log_pause(report: DispatchReport) -> None:
-    if report.paused:
-        log.error("paused: %s; messages wait in the outbox", report.reason)
-
-
-def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:
-    """A pass that logs its failure in one line: the next pass covers what it missed."""
-
-    def guarded() -> None:
-        try:
-            run()
-        except Exception as error:
-            detail = str(error).strip().splitlines()[:1] or [type(error).__name__]
-            log.error("%s failed: %s", name, detail[0])
-
-    return guarded
 
 
 def _log_to_stderr() -> None:
@@ -151,13 +91,10 @@ def _log_to_stderr() -> None:
 @pass_app
 def simulate(app: App, start: date, end: date, as_json: bool) -> None:
     """What would be sent, day by day, without sending or writing anything."""
-    from notifications.sweep import simulate as run_simulation
-    from rectrack.schema import ensure_ready
+    from notifications import service
 
-    if end < start:
-        raise click.BadParameter("the last day is before the first", param_hint="--to")
-    ensure_ready(app.engine)
-    days = run_simulation(app.engine, app.settings, start, end, table=app.table)
+    app.ensure_ready()
+    days = service.simulate(app, start, end)
     if as_json:
         emit_json([_day_json(day) for day in days])
     elif not days:
@@ -204,15 +141,10 @@ def outbox_group() -> None:
 @pass_app
 def list_outbox(app: App, status: str | None, as_json: bool) -> None:
     """Every message, oldest first, with its status, attempts and last error."""
-    from notifications import outbox
+    from notifications import service
 
-    statuses = [s.value for s in outbox.MessageStatus]
-    if status is not None and status not in statuses:
-        raise click.BadParameter(
-            f"{status!r} is not one of {', '.join(statuses)}", param_hint="--status"
-        )
     with app.session() as session:
-        rows = outbox.list_messages(session=session, status=status)
+        rows = service.list_outbox(session, status)
     if as_json:
         emit_json([_outbox_json(row) for row in rows])
     elif not rows:
@@ -260,13 +192,10 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
 @pass_app
 def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
     """Queue messages again at once: those named (failed or waiting), or every failed one."""
-    from notifications import outbox
-    from workflow.db import transaction
+    from notifications import service
 
-    if bool(ids) == failed:
-        raise click.UsageError("name the messages to retry by ID, or say --failed (not both)")
-    with app.session() as session, transaction(session):
-        count = outbox.retry(session=session, now=app.clock.now(), ids=ids)
+    with app.session() as session:
+        count = service.retry_outbox(session, app.clock.now(), ids, failed)
     others = len(ids) - count if ids else 0
     note = f"; {others} not failed or waiting, left alone" if others else ""
     click.echo(f"queued {count} {'message' if count == 1 else 'messages'} again{note}")
@@ -282,12 +211,12 @@ def mail_group() -> None:
 @pass_app
 def mail_test(app: App, to: str) -> None:
     """Send one test message now, with the settings in force."""
+    from notifications import service
     from notifications.emails import BadHeader
-    from notifications.sweep import send_test
     from notifications.transports import TransportError
 
     try:
-        message_id = send_test(app.settings, to, app.clock.now())
+        message_id = service.send_test_mail(app, to, app.clock.now())
     except BadHeader as error:
         raise click.BadParameter(str(error), param_hint="--to") from None
     except TransportError as error:

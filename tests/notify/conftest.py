@@ -1,10 +1,12 @@
-"""Real SMTP servers (aiosmtpd) on 127.0.0.1, plain and TLS, and a way to fill the outbox."""
+"""Real SMTP servers (aiosmtpd) on 127.0.0.1, plain and TLS, the service's parts, and a way
+to queue messages."""
 
 from __future__ import annotations
 
 import asyncio
 import ssl
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -15,10 +17,14 @@ from factories import CURRENT_TIME, OFFICER
 from mailserver import SmtpServer, free_port
 from sqlalchemy import Engine
 
-from notifications import outbox
+from config import Settings, WorkflowTable, load_workflow_table
+from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
 from notifications.notices import Kind, Message
-from notifications.transports import SmtpTransport, Transport
+from notifications.rendering import Renderer
+from notifications.service import ServiceApp
+from notifications.transports import SmtpTransport, Transport, transport_from_settings
+from workflow.clock import Clock, FixedClock
 from workflow.db import new_session, transaction
 
 SENDER = "rectrack@council.example"
@@ -154,19 +160,46 @@ def queue(engine: Engine) -> Callable[..., list[int]]:
     """Return a function that enqueues a message to each address given; their ids come back."""
 
     def enqueue(*recipients: str, now: datetime = CURRENT_TIME) -> list[int]:
+        composed = [
+            emails.compose(_message(to), sender=SENDER, now=now) for to in recipients or (OFFICER,)
+        ]
         with new_session(engine) as session, transaction(session):
-            return [
-                outbox.enqueue(
-                    session=session,
-                    message=_message(to),
-                    notice_keys=[],
-                    sender=SENDER,
-                    now=now,
-                )
-                for to in recipients or (OFFICER,)
-            ]
+            return [outbox.enqueue(session=session, email=email) for email in composed]
 
     return enqueue
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What the notification service takes from the application: a `service.ServiceApp`."""
+
+    settings: Settings
+    engine: Engine
+    table: WorkflowTable
+    renderer: Renderer
+    transport: Transport
+    clock: Clock
+
+
+@pytest.fixture
+def make_app(engine: Engine, settings: Settings) -> Callable[..., ServiceApp]:
+    """Return a function making the service's parts from the module's `settings`, on `engine`.
+
+    They are made as the application makes them; any of them may be given instead.
+    """
+
+    def make(**given: Any) -> ServiceApp:
+        made: dict[str, Any] = {
+            "settings": settings,
+            "engine": engine,
+            "table": load_workflow_table(settings.workflow_table),
+            "renderer": Renderer(settings.templates_directory),
+            "transport": transport_from_settings(settings),
+            "clock": FixedClock(CURRENT_TIME),
+        }
+        return Parts(**(made | given))
+
+    return make
 
 
 @pytest.fixture

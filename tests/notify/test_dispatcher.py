@@ -13,7 +13,7 @@ from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
 from mailserver import SmtpServer
 from sqlalchemy import Engine
 
-from notifications import outbox
+from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
 from notifications.models import OutboxRow
 from notifications.notices import Message
@@ -237,9 +237,10 @@ def test_the_envelope_is_from_its_sender_to_the_rows_recipient_and_copies(
     received: list[EmailMessage],
     make_message: Callable[..., Message],
 ) -> None:
+    earlier = "earlier@council.example"
+    email = emails.compose(make_message(cc=(CLERK, CHAIR)), sender=earlier, now=NOW)
     with new_session(engine) as session, transaction(session):
-        message, earlier = make_message(cc=(CLERK, CHAIR)), "earlier@council.example"
-        outbox.enqueue(session=session, message=message, notice_keys=[], sender=earlier, now=NOW)
+        outbox.enqueue(session=session, email=email)
     drain(smtp())
     assert envelopes == [(SENDER, [OFFICER, CLERK, CHAIR])]
     assert received[0]["From"] == earlier  # the message as it was queued
@@ -253,10 +254,9 @@ def test_a_named_sender_is_the_from_and_its_bare_address_the_envelope(
     make_message: Callable[..., Message],
 ) -> None:
     team = "Scrutiny Team <scrutiny@council.example>"
+    email = emails.compose(make_message(), sender=team, now=NOW)
     with new_session(engine) as session, transaction(session):
-        outbox.enqueue(
-            session=session, message=make_message(), notice_keys=[], sender=team, now=NOW
-        )
+        outbox.enqueue(session=session, email=email)
     asyncio.run(Dispatcher(smtp(), sender=team).drain(engine, NOW))
     assert envelopes == [("scrutiny@council.example", [OFFICER])]
     assert received[0]["From"] == team

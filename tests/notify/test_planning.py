@@ -22,20 +22,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import Settings, load_workflow_table
-from notifications.notices import Kind, Notice
-from notifications.planning import (
+from notifications.items import (
     Contact,
     DayRange,
     MeetingItem,
     RecItem,
     ReportItem,
-    Rules,
     Snapshot,
     Window,
-    group,
-    plan,
-    window,
 )
+from notifications.notices import Kind, Notice
+from notifications.planning import Rules, group, plan, window
 from workflow.clock import local_day
 
 LONDON = ZoneInfo("Europe/London")

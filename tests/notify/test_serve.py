@@ -15,8 +15,8 @@ import pytest
 from factories import make_recommendation, make_world
 
 from config import Settings
+from notifications.service import service_jobs
 from rectrack.cli.app import App
-from rectrack.cli.service import service_jobs
 from rectrack.schema import upgrade
 from workflow.clock import FixedClock
 from workflow.db import make_engine, new_session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -10,13 +11,25 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import CLERK, OFFICER, OTHER_OFFICER, PANEL, World, make_recommendation, row_counts
+from factories import (
+    CLERK,
+    OFFICER,
+    OTHER_OFFICER,
+    PANEL,
+    World,
+    make_recommendation,
+    row_counts,
+    rules,
+)
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from config import Settings, StartTls
+from notifications import service
 from notifications.notices import Kind
-from notifications.sweep import SimulatedDay, simulate, tick
+from notifications.rendering import Renderer
+from notifications.service import DaysOutOfOrder, ServiceApp
+from notifications.sweep import SimulatedDay, simulate
 from workflow.db import new_session
 from workflow.models import Body, Meeting
 
@@ -40,6 +53,11 @@ def settings(smtp_server: SmtpServer) -> Settings:
         mail_smtp_timeout=5.0,
         mail_clerk=CLERK,
     )
+
+
+@pytest.fixture
+def app(make_app: Callable[..., ServiceApp]) -> ServiceApp:
+    return make_app()
 
 
 @pytest.fixture
@@ -75,15 +93,15 @@ def recipients(email: EmailMessage) -> str:
 
 
 def test_it_matches_what_ticks_on_those_days_send(
-    engine: Engine, settings: Settings, busy: World, received: list[EmailMessage]
+    app: ServiceApp, busy: World, received: list[EmailMessage]
 ) -> None:
-    expected = simulated(simulate(engine, settings, FIRST, LAST))
+    expected = simulated(service.simulate(app, FIRST, LAST))
     sent: Sent = defaultdict(list)
     day = FIRST
     while day <= LAST:
         for minutes in (0, 5):  # the send hour's sweep, and the one after it
             send_at = datetime.combine(day, time(8, minutes), tzinfo=LONDON)
-            tick(engine, settings, send_at)
+            service.tick(app, send_at)
         sent[day] += sorted((recipients(m), m["Subject"]) for m in received)
         received.clear()
         day += timedelta(days=1)
@@ -91,42 +109,47 @@ def test_it_matches_what_ticks_on_those_days_send(
     assert len(expected) >= 6  # reminders, digest and overdue notices all took part
 
 
-def test_it_writes_nothing(engine: Engine, settings: Settings, busy: World) -> None:
-    with new_session(engine) as session:
+def test_it_writes_nothing(app: ServiceApp, busy: World) -> None:
+    with new_session(app.engine) as session:
         before = row_counts(session)
-    assert simulate(engine, settings, FIRST, LAST)
-    with new_session(engine) as session:
+    assert service.simulate(app, FIRST, LAST)
+    with new_session(app.engine) as session:
         assert row_counts(session) == before
 
 
 def test_it_leaves_out_what_the_outbox_holds_already(
-    engine: Engine, settings: Settings, busy: World, received: list[EmailMessage]
+    app: ServiceApp, busy: World, received: list[EmailMessage]
 ) -> None:
-    tick(engine, settings, datetime(2027, 6, 1, 8, tzinfo=LONDON))
-    days = simulate(engine, settings, date(2027, 6, 1), date(2027, 6, 1))
+    service.tick(app, datetime(2027, 6, 1, 8, tzinfo=LONDON))
+    days = service.simulate(app, date(2027, 6, 1), date(2027, 6, 1))
     assert days == []
     assert received  # the tick sent what the simulation leaves out
 
 
-def test_an_officers_notices_of_one_day_are_one_message(
-    engine: Engine, settings: Settings, busy: World
-) -> None:
-    [day] = simulate(engine, settings, date(2027, 6, 1), date(2027, 6, 1))
+def test_an_officers_notices_of_one_day_are_one_message(app: ServiceApp, busy: World) -> None:
+    [day] = service.simulate(app, date(2027, 6, 1), date(2027, 6, 1))
     reminders = [m for m in day.messages if m.kind is Kind.MONITORING_REMINDER]
     [message] = [m for m in reminders if m.to == OFFICER]
     assert "2 recommendations" in message.subject
 
 
 def test_each_day_goes_out_at_the_local_send_hour_across_the_clock_change(
-    engine: Engine, settings: Settings, world: World
+    app: ServiceApp, world: World
 ) -> None:
     make_recommendation(world, "a", "in_progress", target_date=date(2027, 3, 20))
-    days = simulate(engine, settings, date(2027, 3, 21), date(2027, 3, 28))
+    days = service.simulate(app, date(2027, 3, 21), date(2027, 3, 28))
     assert [day.send_at for day in days] == [
         datetime(2027, 3, 21, 8, tzinfo=UTC),  # GMT
         datetime(2027, 3, 28, 7, tzinfo=UTC),  # BST, from 28 March
     ]
 
 
-def test_an_empty_range_is_nothing(engine: Engine, settings: Settings, busy: World) -> None:
-    assert simulate(engine, settings, LAST, FIRST) == []
+def test_an_empty_range_is_nothing(engine: Engine, busy: World) -> None:
+    assert simulate(engine, LAST, FIRST, rules=rules(), renderer=Renderer()) == []
+
+
+def test_the_service_refuses_a_range_that_ends_before_it_starts(
+    app: ServiceApp, busy: World
+) -> None:
+    with pytest.raises(DaysOutOfOrder, match="before the first"):
+        service.simulate(app, LAST, FIRST)

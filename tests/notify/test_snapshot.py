@@ -9,7 +9,8 @@ import pytest
 from factories import OTHER_OFFICER, PANEL, World, make_recommendation, rules
 from sqlmodel import Session, select
 
-from notifications.planning import DayRange, Snapshot, Window, plan, window
+from notifications.items import DayRange, Snapshot, Window
+from notifications.planning import plan, window
 from notifications.snapshot import load_snapshot
 from workflow.models import Body, Meeting, ProgressUpdate, Recommendation
 

@@ -18,8 +18,11 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from config import Settings, StartTls
+from notifications import service
 from notifications.models import NoticeRow, OutboxRow
-from notifications.sweep import TickReport, simulate, sweep, tick
+from notifications.planning import Rules
+from notifications.service import ServiceApp, TickReport
+from notifications.sweep import SweepReport, sweep
 from notifications.transports import SmtpTransport
 from workflow import services
 from workflow.db import make_engine, new_session
@@ -60,9 +63,22 @@ def settings(smtp_server: SmtpServer) -> Settings:
 
 
 @pytest.fixture
-def run(engine: Engine, settings: Settings, received: list[EmailMessage]) -> Run:
+def app(make_app: Callable[..., ServiceApp]) -> ServiceApp:
+    return make_app()
+
+
+@pytest.fixture
+def run(app: ServiceApp, received: list[EmailMessage]) -> Run:
     """Return a function that ticks at `now` against the SMTP server."""
-    return lambda now: tick(engine, settings, now)
+    return lambda now: service.tick(app, now)
+
+
+def sweep_at(app: ServiceApp, now: datetime) -> SweepReport:
+    """Sweep at `now` and send nothing: the messages wait in the outbox."""
+    rules = Rules.from_settings(app.settings, app.table)
+    return sweep(
+        app.engine, now, rules=rules, renderer=app.renderer, sender=app.settings.mail_sender
+    )
 
 
 def watch(world: World, reference: str = "a", owner: str = OFFICER, **dates: date) -> str:
@@ -139,11 +155,14 @@ def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
 
 
 def test_a_clerk_with_a_display_name_is_copied_by_address(
-    engine: Engine, settings: Settings, world: World, received: list[EmailMessage]
+    make_app: Callable[..., ServiceApp],
+    settings: Settings,
+    world: World,
+    received: list[EmailMessage],
 ) -> None:
-    named = replace(settings, mail_clerk=f"Clara Clerk <{CLERK}>")
+    named = make_app(settings=replace(settings, mail_clerk=f"Clara Clerk <{CLERK}>"))
     watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
-    email = first_sent_on(lambda now: tick(engine, named, now), received, date(2027, 5, 2))
+    email = first_sent_on(lambda now: service.tick(named, now), received, date(2027, 5, 2))
     assert [a.addr_spec for a in email["Cc"].addresses] == [CLERK]
 
 
@@ -161,14 +180,14 @@ def test_two_ticks_at_the_same_time_send_one_email(
 
 def test_closing_a_recommendation_cancels_what_is_queued_for_it(
     engine: Engine,
-    settings: Settings,
+    app: ServiceApp,
     world: World,
     lifecycle: Lifecycle,
     run: Run,
     received: list[EmailMessage],
 ) -> None:
     code = add_rec(world, "a", state="monitored", monitoring_date=MONITORING)
-    sweep(engine, settings, at(date(2027, 6, 1)))  # queued, not sent yet
+    sweep_at(app, at(date(2027, 6, 1)))  # queued, not sent yet
     services.fire(
         world.session,
         lifecycle,
@@ -181,15 +200,14 @@ def test_closing_a_recommendation_cancels_what_is_queued_for_it(
 
 
 def test_moving_the_monitoring_date_replans_the_reminder(
-    engine: Engine,
-    settings: Settings,
+    app: ServiceApp,
     world: World,
     lifecycle: Lifecycle,
     run: Run,
     received: list[EmailMessage],
 ) -> None:
     code = watch(world)
-    sweep(engine, settings, at(date(2027, 6, 1)))
+    sweep_at(app, at(date(2027, 6, 1)))
     later = MONITORING + timedelta(days=14)
     amend(world, lifecycle, code, later, at(date(2027, 6, 1), 9))
     assert run(at(date(2027, 6, 1), 9)).sweep.cancelled == 1
@@ -199,26 +217,19 @@ def test_moving_the_monitoring_date_replans_the_reminder(
     assert "29 June 2027" in email["Subject"]
 
 
-def move_and_move_back(
-    engine: Engine, settings: Settings, world: World, lifecycle: Lifecycle
-) -> None:
+def move_and_move_back(app: ServiceApp, world: World, lifecycle: Lifecycle) -> None:
     """Queue the 1 June reminder, cancel it by moving the date on, and move the date back."""
     code = watch(world)
-    sweep(engine, settings, at(date(2027, 6, 1)))
+    sweep_at(app, at(date(2027, 6, 1)))
     amend(world, lifecycle, code, MONITORING + timedelta(days=14), at(date(2027, 6, 1), 9))
-    sweep(engine, settings, at(date(2027, 6, 1), 9))
+    sweep_at(app, at(date(2027, 6, 1), 9))
     amend(world, lifecycle, code, MONITORING, at(date(2027, 6, 1), 10))
 
 
 def test_moving_the_date_and_back_sends_the_reminder_once_on_its_day(
-    engine: Engine,
-    settings: Settings,
-    world: World,
-    lifecycle: Lifecycle,
-    run: Run,
-    received: list[EmailMessage],
+    app: ServiceApp, world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
 ) -> None:
-    move_and_move_back(engine, settings, world, lifecycle)
+    move_and_move_back(app, world, lifecycle)
     for now in (at(date(2027, 6, 1), 10), at(date(2027, 6, 1), 11), at(date(2027, 6, 2))):
         run(now)
     [email] = received
@@ -227,10 +238,10 @@ def test_moving_the_date_and_back_sends_the_reminder_once_on_its_day(
 
 
 def test_after_moving_the_date_and_back_the_simulation_shows_the_reminder(
-    engine: Engine, settings: Settings, world: World, lifecycle: Lifecycle
+    app: ServiceApp, world: World, lifecycle: Lifecycle
 ) -> None:
-    move_and_move_back(engine, settings, world, lifecycle)
-    [day] = simulate(engine, settings, date(2027, 6, 1), date(2027, 6, 1))
+    move_and_move_back(app, world, lifecycle)
+    [day] = service.simulate(app, date(2027, 6, 1), date(2027, 6, 1))
     [message] = day.messages
     assert "15 June 2027" in message.subject
 
@@ -276,13 +287,11 @@ def test_after_downtime_a_reminder_whose_date_has_passed_is_recorded_missed(
         assert list(session.exec(select(NoticeRow.status))) == ["missed"]
 
 
-def test_a_sweep_older_than_the_latest_does_nothing(
-    engine: Engine, settings: Settings, world: World
-) -> None:
+def test_a_sweep_older_than_the_latest_does_nothing(app: ServiceApp, world: World) -> None:
     watch(world)
-    sweep(engine, settings, at(date(2027, 5, 31)))
-    assert sweep(engine, settings, at(date(2027, 5, 30))).skipped
-    assert sweep(engine, settings, at(date(2027, 6, 1))).queued == 1
+    sweep_at(app, at(date(2027, 5, 31)))
+    assert sweep_at(app, at(date(2027, 5, 30))).skipped
+    assert sweep_at(app, at(date(2027, 6, 1))).queued == 1
 
 
 # Grouping, outages and poison
@@ -299,20 +308,18 @@ def test_an_officer_with_three_recommendations_due_gets_one_email(
 
 
 def test_with_the_server_down_the_message_waits_and_is_delivered_once_it_is_back(
-    engine: Engine,
-    settings: Settings,
+    make_app: Callable[..., ServiceApp],
     world: World,
     smtp_later: tuple[Callable[..., SmtpTransport], Callable[[], list[EmailMessage]]],
 ) -> None:
     transport, start_server = smtp_later
+    app = make_app(transport=transport())
     watch(world)
-    down = tick(engine, settings, at(date(2027, 6, 1)), transport=transport())
+    down = service.tick(app, at(date(2027, 6, 1)))
     assert (down.dispatch.sent, down.dispatch.retried) == (0, 1)
     received = start_server()
     for later in (5, 6, 60):  # minutes: the first retry, then two more passes
-        tick(
-            engine, settings, at(date(2027, 6, 1)) + timedelta(minutes=later), transport=transport()
-        )
+        service.tick(app, at(date(2027, 6, 1)) + timedelta(minutes=later))
     assert len(received) == 1
 
 
@@ -351,7 +358,10 @@ def test_a_message_to_an_address_no_email_can_have_waits_and_the_others_go(
 
 
 def test_two_services_sweeping_and_sending_at_once_send_each_message_once(
-    engine: Engine, settings: Settings, world: World, received: list[EmailMessage]
+    engine: Engine,
+    make_app: Callable[..., ServiceApp],
+    world: World,
+    received: list[EmailMessage],
 ) -> None:
     owners = [f"officer{n}@council.example" for n in range(12)]
     for n, email in enumerate(owners):
@@ -361,14 +371,14 @@ def test_two_services_sweeping_and_sending_at_once_send_each_message_once(
         watch(world, f"r{n}", owner=email)
     url = engine.url.render_as_string(hide_password=False)
 
-    def service(_: int) -> None:
+    def run_service(_: int) -> None:
         own = make_engine(url)
         for minute in (0, 0, 1, 2):  # within a lease, as on one wall clock
-            tick(own, settings, at(date(2027, 6, 1), 8, minute))
+            service.tick(make_app(engine=own), at(date(2027, 6, 1), 8, minute))
         own.dispose()
 
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(service, range(2)))
+        list(pool.map(run_service, range(2)))
     sent_to = Counter(email["To"].addresses[0].addr_spec for email in received)
     assert sent_to == Counter(owners)
 

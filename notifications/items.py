@@ -1,0 +1,126 @@
+"""What notices are about, as a sweep loads them: a `Snapshot` of plain records.
+
+Recommendations, meetings and reports (the `item` of a notice: "rec:12",
+"meeting:3", "report:4"), with the people to tell; and the `Window` of rows a sweep
+must load, by ranges of local days. Planning and rendering read these; only
+`snapshot.py` reads the database to make them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    name: str
+
+
+class RecItem(NamedTuple):
+    """A recommendation as planning and rendering see it."""
+
+    # A named tuple rather than a frozen dataclass: as immutable, and several times
+    # cheaper to build, and a sweep loads thousands of these.
+
+    id: int
+    code: str
+    text: str
+    state: str
+    report_reference: str
+    body_id: int  # the body that made it: its report's from body
+    body_name: str
+    owner: Contact | None
+    target_date: date | None = None
+    monitoring_date: date | None = None
+    original_target_date: date | None = None
+    rag: str | None = None
+    latest_update: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    id: int
+    body_id: int
+    body_name: str
+    starts_at: datetime  # aware
+    title: str
+    chair: Contact | None
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """A report awaiting its response, with the recommendations still awaiting one."""
+
+    id: int
+    reference: str
+    title: str
+    response_due_on: date
+    to_body_name: str
+    chair: Contact | None  # the chair of the body the report went to
+    proposed: tuple[RecItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows that can be due, as loaded for one sweep (see `window`)."""
+
+    recommendations: tuple[RecItem, ...] = ()
+    meetings: tuple[MeetingItem, ...] = ()
+    reports: tuple[ReportItem, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> tuple[dict[int, RecItem], dict[int, MeetingItem], dict[int, ReportItem]]:
+        proposed = (rec for report in self.reports for rec in report.proposed)
+        recs = {rec.id: rec for rec in (*proposed, *self.recommendations)}
+        return recs, {m.id: m for m in self.meetings}, {r.id: r for r in self.reports}
+
+    def recommendation(self, rec_id: int) -> RecItem:
+        """Return the loaded recommendation with this id; raise KeyError if it is not here."""
+        return self._by_id[0][rec_id]
+
+    def meeting(self, meeting_id: int) -> MeetingItem:
+        return self._by_id[1][meeting_id]
+
+    def report(self, report_id: int) -> ReportItem:
+        return self._by_id[2][report_id]
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Local days from `first` to `last`, both included; empty when first > last."""
+
+    first: date
+    last: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def instants(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """Return [start, end) in UTC: from the first day's midnight to the one after last."""
+        start = datetime.combine(self.first, time(0), tzinfo=tz).astimezone(UTC)
+        return start, datetime.combine(self.last + ONE_DAY, time(0), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The rows a sweep must load; `planning.plan` gives the same answer for any superset.
+
+    - recommendations in an open state whose monitoring date is in `monitoring_dates`,
+      or whose target date is on or before `targets_until`;
+    - meetings whose local day is in `meeting_days`, with every open recommendation
+      of the meeting's body whose monitoring date is on or before that day;
+    - reports whose response is due in `response_due_dates` and that still have a
+      recommendation awaiting a response, with those recommendations.
+    """
+
+    monitoring_dates: DayRange
+    meeting_days: DayRange
+    response_due_dates: DayRange
+    targets_until: date

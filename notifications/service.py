@@ -1,0 +1,257 @@
+"""The notification service's use cases: what the front ends call, with the app passed in.
+
+`tick` is one pass (a sweep, then a dispatch); `serve` runs the passes on timers
+(`service_jobs`); `simulate` previews what would be sent; `list_outbox` and
+`retry_outbox` show and requeue messages; `send_test_mail` tries the mail settings.
+The app is anything that has the parts `ServiceApp` names: the application's
+composition root has them, and so can a plain record of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from notifications import emails, outbox, sweep
+from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.notices import Kind, Message
+from notifications.planning import Rules
+from notifications.sweep import SimulatedDay, SweepReport
+from notifications.transports import Mail, Transport
+from workflow.db import transaction
+from workflow.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from config.settings import Settings
+    from config.workflow_table import WorkflowTable
+    from notifications.models import OutboxRow
+    from notifications.rendering import Renderer
+    from notifications.scheduler import Job
+    from workflow.clock import Clock
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(minutes=5)
+DISPATCH_EVERY = timedelta(minutes=1)
+STATUSES = tuple(status.value for status in outbox.MessageStatus)
+
+
+class ServiceApp(Protocol):
+    """The parts of the application the service uses."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def table(self) -> WorkflowTable: ...
+    @property
+    def renderer(self) -> Renderer: ...
+    @property
+    def transport(self) -> Transport: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+class NotOneOf(InputError):
+    """A value that is not one of the choices of its field."""
+
+    def __init__(self, field: str, value: str, choices: Collection[str]) -> None:
+        self.field, self.value, self.choices = field, value, tuple(choices)
+        super().__init__(f"{value!r} is not one of {', '.join(choices)}")
+
+
+class RetryNeedsOne(InputError):
+    """A retry names its messages or asks for every failed one: one of the two."""
+
+    field = "failed"
+
+    def __init__(self) -> None:
+        super().__init__("name the messages to retry by ID, or ask for every failed one (not both)")
+
+
+class DaysOutOfOrder(InputError):
+    """A range of days whose last day comes before its first."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start, self.end = start, end
+        self.field = "to"
+        super().__init__(f"the last day, {end}, is before the first, {start}")
+
+
+@dataclass(frozen=True)
+class TickReport:
+    sweep: SweepReport
+    dispatch: DispatchReport
+
+    def summary(self) -> dict[str, Any]:
+        """The figures, as `rectrack tick --json` prints them."""
+        swept, sent = self.sweep, self.dispatch
+        return {
+            "at": swept.at.isoformat(),
+            "planned": swept.planned,
+            "queued": swept.queued,
+            "sent": sent.sent,
+            "retried": sent.retried,
+            "failed": sent.failed,
+            "missed": swept.missed,
+            "cancelled": swept.cancelled,
+            "paused": sent.paused,
+            "reason": sent.reason,
+            "skipped": swept.skipped,
+            "errors": list(swept.errors),
+        }
+
+    def describe(self) -> str:
+        """One line for people: what was planned, sent, retried, failed, missed, cancelled."""
+        figures = self.summary()
+        counted = ("planned", "queued", "sent", "retried", "failed", "missed", "cancelled")
+        line = ", ".join(f"{name} {figures[name]}" for name in counted)
+        if self.sweep.skipped:
+            line += f"; sweep skipped: a later one ran at {self.sweep.since}"
+        return line
+
+
+def tick(app: ServiceApp, now: datetime) -> TickReport:
+    """One pass of the service at `now`: a sweep, then a dispatch, both on that clock.
+
+    A mail server that is down gives a report of retries, not an exception: the
+    messages wait in the outbox.
+    """
+    swept = sweep.sweep(
+        app.engine, now, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
+    )
+    return TickReport(swept, _dispatch(app, now))
+
+
+def _rules(app: ServiceApp) -> Rules:
+    return Rules.from_settings(app.settings, app.table)
+
+
+def _dispatch(app: ServiceApp, now: datetime) -> DispatchReport:
+    dispatcher = Dispatcher(app.transport, sender=app.settings.mail_sender)
+    return asyncio.run(dispatcher.drain(app.engine, now))
+
+
+def simulate(app: ServiceApp, start: date, end: date) -> list[SimulatedDay]:
+    """Return the days from `start` to `end` on which something would be sent, and what.
+
+    Reads only. Raises DaysOutOfOrder if `end` is before `start`.
+    """
+    if end < start:
+        raise DaysOutOfOrder(start, end)
+    return sweep.simulate(app.engine, start, end, rules=_rules(app), renderer=app.renderer)
+
+
+def list_outbox(session: Session, status: str | None = None) -> list[OutboxRow]:
+    """Return the messages, oldest first, only those in `status` if given.
+
+    Raises NotOneOf if `status` is not a status a message has.
+    """
+    if status is not None and status not in STATUSES:
+        raise NotOneOf("status", status, STATUSES)
+    return outbox.list_messages(session=session, status=status)
+
+
+def retry_outbox(
+    session: Session, now: datetime, ids: Collection[int] = (), failed: bool = False
+) -> int:
+    """Queue messages again at `now`, in a transaction of its own; return how many.
+
+    Those of `ids` that failed or wait in the queue, or, with `failed`, every failed
+    one; raises RetryNeedsOne if given both or neither.
+    """
+    if bool(ids) == failed:
+        raise RetryNeedsOne()
+    with transaction(session):
+        return outbox.retry(session=session, now=now, ids=ids)
+
+
+TEST_TEXT = (
+    "This is a test message from rectrack. It was sent with the mail settings in force, "
+    "so reminders and digests will go out the same way."
+)
+
+
+def send_test_mail(app: ServiceApp, to: str, now: datetime) -> str:
+    """Send one test message to `to` at once, through the app's transport; return its Message-ID.
+
+    Raises TransportError if it was not delivered, and emails.BadHeader if `to` is
+    not an email address.
+    """
+    message = Message(
+        kind=Kind.MONITORING_REMINDER,  # a kind names templates; this message uses none
+        to=to,
+        to_name="",
+        subject="rectrack: a test message",
+        text=TEST_TEXT,
+        html=f"<p>{TEST_TEXT}</p>",
+    )
+    sender = app.settings.mail_sender
+    email = emails.compose(message, sender=sender, now=now)
+    mail = Mail(sender, (to,), email.message_id, email.content)
+    asyncio.run(_send_one(app.transport, mail))
+    return email.message_id
+
+
+async def _send_one(transport: Transport, mail: Mail) -> None:
+    async with transport.connect() as connection:
+        await connection.send(mail)
+
+
+def serve(app: ServiceApp) -> None:
+    """Run the service's jobs on their timers until SIGTERM or SIGINT."""
+    from notifications import scheduler  # APScheduler takes long to import; only serve needs it
+
+    scheduler.serve(service_jobs(app), app.clock.now())
+
+
+def service_jobs(app: ServiceApp) -> list[Job]:
+    """The sweep and the dispatcher, each reading the app's clock when it runs.
+
+    The sweep job is a whole tick: what it queues goes out at once rather than at the
+    dispatcher's next minute, which takes the retries and anything a pass left.
+    """
+    from notifications.scheduler import Job
+
+    def sweep_pass() -> None:
+        report = tick(app, app.clock.now())
+        log.info("sweep: %s", report.describe())
+        _log_pause(report.dispatch)
+
+    def dispatch_pass() -> None:
+        report = _dispatch(app, app.clock.now())
+        log.info(
+            "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
+        )
+        _log_pause(report)
+
+    return [
+        Job("sweep", _guarded("sweep", sweep_pass), SWEEP_EVERY),
+        Job("dispatch", _guarded("dispatch", dispatch_pass), DISPATCH_EVERY),
+    ]
+
+
+def _log_pause(report: DispatchReport) -> None:
+    if report.paused:
+        log.error("paused: %s; messages wait in the outbox", report.reason)
+
+
+def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:
+    """A pass that logs its failure in one line: the next pass covers what it missed."""
+
+    def guarded() -> None:
+        try:
+            run()
+        except Exception as error:
+            detail = str(error).strip().splitlines()[:1] or [type(error).__name__]
+            log.error("%s failed: %s", name, detail[0])
+
+    return guarded

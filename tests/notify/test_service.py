@@ -1,0 +1,57 @@
+"""The service's use cases as a front end calls them: refusals that name what to fix, commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from factories import CURRENT_TIME
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from notifications import outbox, service
+from notifications.service import NotOneOf, RetryNeedsOne
+from workflow.db import new_session, transaction
+from workflow.errors import InputError
+
+Queue = Callable[..., list[int]]
+LEASE = timedelta(minutes=5)
+
+
+def failed_message(engine: Engine, queue: Queue) -> int:
+    [ident] = queue()
+    with new_session(engine) as session, transaction(session):
+        [claim] = outbox.claim_due(session=session, now=CURRENT_TIME, lease=LEASE, limit=1)
+        outbox.mark_failed(session=session, claim=claim, error="550 no", now=CURRENT_TIME)
+    return ident
+
+
+def test_an_unknown_status_is_refused_naming_the_field(session: Session) -> None:
+    with pytest.raises(NotOneOf) as refused:
+        service.list_outbox(session, "lost")
+    assert isinstance(refused.value, InputError) and refused.value.field == "status"
+    assert str(refused.value) == "'lost' is not one of queued, sending, sent, failed, cancelled"
+
+
+def test_listing_by_status_shows_only_those(engine: Engine, queue: Queue) -> None:
+    ident = failed_message(engine, queue)
+    queue()
+    with new_session(engine) as session:
+        assert [row.id for row in service.list_outbox(session, "failed")] == [ident]
+
+
+@pytest.mark.parametrize(("ids", "failed"), [((), False), ((1,), True)])
+def test_a_retry_names_its_messages_or_asks_for_the_failed_ones(
+    session: Session, ids: tuple[int, ...], failed: bool
+) -> None:
+    with pytest.raises(RetryNeedsOne, match="or ask for every failed one"):
+        service.retry_outbox(session, CURRENT_TIME, ids, failed)
+
+
+def test_a_retry_is_committed(engine: Engine, queue: Queue) -> None:
+    ident = failed_message(engine, queue)
+    with new_session(engine) as session:
+        assert service.retry_outbox(session, CURRENT_TIME, failed=True) == 1
+    with new_session(engine) as other:
+        assert [row.id for row in service.list_outbox(other, "queued")] == [ident]
