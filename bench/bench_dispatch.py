@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bench.common import fresh_sqlite, report, timed
-from config import Settings
+from config import Settings, load_workflow_table
 from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher
 from notifications.items import Contact, RecItem, Snapshot
@@ -79,7 +79,7 @@ def free_port() -> int:
 
 def rendered_messages(count: int) -> list[Message]:
     """Return `count` monitoring reminders, one officer each, rendered from the templates."""
-    rules, renderer = Rules.from_settings(Settings.defaults()), Renderer()
+    rules, renderer = Rules.from_settings(Settings.defaults(), load_workflow_table()), Renderer()
     return [renderer.render(*reminder(i), rules) for i in range(count)]
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from bench.common import fresh_sqlite, report, timed
-from config import Settings
+from config import Settings, load_workflow_table
 from notifications import planning
 from notifications.items import Snapshot, Window
 from notifications.planning import Plan, Rules
@@ -349,7 +349,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    rules, results = Rules.from_settings(Settings.defaults()), dict[int, Figures]()
+    rules = Rules.from_settings(Settings.defaults(), load_workflow_table())
+    results = dict[int, Figures]()
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sorted(args.rows):
             path = Path(tmp) / f"sweep-{rows}.db"

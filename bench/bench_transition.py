@@ -39,8 +39,11 @@ LOAD = (
     "SELECT recommendation.id, recommendation.code, recommendation.state,"
     " recommendation.version, person.email, recommendation.text,"
     " recommendation.target_date, recommendation.original_target_date,"
-    " recommendation.monitoring_date"
-    " FROM recommendation LEFT OUTER JOIN person ON person.id = recommendation.owner_id"
+    " recommendation.monitoring_date, body.name, chair.email"
+    " FROM recommendation JOIN report ON report.id = recommendation.report_id"
+    " JOIN body ON body.id = report.from_body_id"
+    " LEFT OUTER JOIN person ON person.id = recommendation.owner_id"
+    " LEFT OUTER JOIN person AS chair ON chair.id = body.chair_id"
     " WHERE recommendation.code = ?"
 )
 SAVE = (

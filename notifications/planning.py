@@ -49,9 +49,6 @@ if TYPE_CHECKING:
     from config.settings import Settings
     from config.workflow_table import WorkflowTable
 
-OPEN_STATES = frozenset({"endorsed", "amended", "in_progress", "monitored"})
-AWAITING_RESPONSE = "proposed"
-
 
 @dataclass(frozen=True)
 class Rules:
@@ -74,8 +71,8 @@ class Rules:
             raise ValueError("overdue_every_days must be at least 1")
 
     @classmethod
-    def from_settings(cls, settings: Settings, table: WorkflowTable | None = None) -> Rules:
-        """Build the rules from the settings and, if given, the council's workflow table."""
+    def from_settings(cls, settings: Settings, table: WorkflowTable) -> Rules:
+        """Build the rules from the settings and the workflow table in force."""
         return cls(
             tz=settings.timezone,
             send_at=settings.reminders_send_at,
@@ -84,8 +81,8 @@ class Rules:
             response_lead_days=settings.reminders_response_lead_days,
             overdue_every_days=settings.reminders_overdue_every_days,
             clerk=settings.clerk.address if settings.clerk else None,
-            open_states=frozenset(table.open) if table else OPEN_STATES,
-            awaiting_response=table.initial if table else AWAITING_RESPONSE,
+            open_states=frozenset(table.open),
+            awaiting_response=table.initial,
         )
 
     def send_time(self, day: date) -> datetime:
