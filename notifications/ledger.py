@@ -30,6 +30,7 @@ class NoticeStatus(StrEnum):
     QUEUED = "queued"  # claimed into a message (outbox_id)
     MISSED = "missed"  # fell due while the service was down, too late to be worth sending
     CANCELLED = "cancelled"  # no longer holds (closed, date moved) before its message went
+    SENT = "sent"  # sent by the database this one was moved from: it has no message here
 
 
 def record(

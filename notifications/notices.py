@@ -40,7 +40,12 @@ class Notice:
     @property
     def key(self) -> str:
         """The idempotency key: (kind, item, recipient, due day)."""
-        return f"{self.kind.value}:{self.item}:{self.recipient}:{self.due_day.isoformat()}"
+        return notice_key(self.kind, self.item, self.recipient, self.due_day)
+
+
+def notice_key(kind: Kind, item: str, recipient: str, due_day: date) -> str:
+    """The key that makes a notice be sent once: (kind, item, recipient, due day)."""
+    return f"{kind.value}:{item}:{recipient}:{due_day.isoformat()}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from io import StringIO
@@ -31,6 +32,7 @@ from sqlmodel import Session, SQLModel, select
 
 from config import load_workflow_table
 from config.periods import Period
+from notifications import transfer
 from rectrack.cli.demo import demo_document
 from workflow import services
 from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
@@ -161,6 +163,7 @@ def test_the_demo_document_imports_cleanly(session: Session) -> None:
         "milestones": 2,
         "indicators": 3,
         "history": 0,
+        "notices": 0,
     }
 
 
@@ -491,6 +494,7 @@ REPORT = {
 }
 
 R0, R1 = "recommendations[0]", "recommendations[1]"
+LONDON = ZoneInfo("Europe/London")
 NO_ONE = "no person with email 'x@y'"
 
 REFUSALS: list[tuple[str, Mutation, str]] = [
@@ -873,3 +877,34 @@ def test_a_generated_document_with_one_corrupt_field_is_refused_at_its_path(
         import_(session, document)
     assert str(refused.value).startswith(f"{key}[{index}].{field}: ")
     assert not any(row_counts(session).values())
+
+
+def test_a_notice_about_something_not_in_the_database_is_refused_with_its_path(
+    session: Session,
+) -> None:
+    document = sample()
+    document["notices"] = [
+        {
+            "kind": "monitoring-reminder",
+            "about": {"recommendation": "S/9"},
+            "recipient": BEN,
+            "due_day": "2027-04-06",
+            "status": "sent",
+        }
+    ]
+    path = Path(tempfile.mkdtemp()) / "moved.json"
+    path.write_text(json.dumps(document), "utf-8")
+    before = row_counts(session)
+    with pytest.raises(InterchangeError) as refused:
+        transfer.import_file(
+            session, path, table=TABLE, period=PERIOD, tz=LONDON, by=ANN, now=CURRENT_TIME
+        )
+    assert str(refused.value) == "notices[0].about: no recommendation 'S/9' is in the database"
+    assert row_counts(session) == before
+
+
+def test_a_notice_of_an_unknown_kind_is_refused_with_its_path() -> None:
+    notice = {"kind": "fax", "about": {"report": "S/1"}, "recipient": BEN}
+    notice |= {"due_day": "2027-04-06", "status": "sent"}
+    with pytest.raises(InterchangeError, match=r"notices\[0\].kind: unknown kind of notice 'fax'"):
+        transfer.check_notices([notice], LONDON)

@@ -245,6 +245,20 @@ def test_an_export_imported_into_a_fresh_database_exports_the_same(
     assert clerk.export() == exported.read_text(encoding="utf-8")
 
 
+def test_a_moved_database_carries_what_was_sent_and_sends_it_not_again(
+    clerk: Journey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exported = tmp_path / "export.json"
+    exported.write_text(clerk.export(), encoding="utf-8")
+    kinds = {notice["kind"] for notice in json.loads(exported.read_text("utf-8"))["notices"]}
+    assert {"response-due", "target-overdue", "monitoring-reminder", "chair-digest"} <= kinds
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'moved.db'}")
+    clerk.call("init")
+    clerk.call("import", str(exported), "--by", CLERK)
+    ticked = clerk.json("tick", "--now", "2027-04-13T08:00:00+01:00")
+    assert (ticked["queued"], ticked["sent"]) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("now", "sent"),
     [

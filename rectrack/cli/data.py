@@ -52,10 +52,10 @@ def import_(
     app: App, file: Path, fmt: str | None, dry_run: bool, by: str | None, as_json: bool
 ) -> None:
     """Load the JSON interchange document, or a CSV of recommendations. All or nothing."""
-    from workflow import services
+    from notifications import transfer
 
     with app.session() as session, _progress("Importing") as progress:
-        summary = services.import_file(
+        summary = transfer.import_file(
             session,
             file,
             table=app.table,
@@ -102,10 +102,10 @@ def _progress(label: str) -> Iterator[Callable[[int], None] | None]:
 @pass_app
 def export(app: App, output: Path | None, fmt: str) -> None:
     """Write the whole database as the interchange document (or recommendations as CSV)."""
-    from workflow import services
+    from notifications import transfer
 
     with app.session() as session, _open(output) as stream:
-        services.export(session, stream, fmt)
+        transfer.export(session, stream, fmt)
 
 
 @contextmanager

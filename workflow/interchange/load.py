@@ -7,6 +7,7 @@ references resolved by maps built once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ from workflow.interchange.validate import validate_document
 from workflow.models import Body, Meeting, Person, Recommendation, Report
 from workflow.store import get_person
 
+Then = Callable[[Session], None]
+
 
 def import_document(
     session: Session,
@@ -45,18 +48,21 @@ def import_document(
     dry_run: bool = False,
     progress: Progress | None = None,
     tz: ZoneInfo | None = None,
+    then: Then | None = None,
 ) -> ImportSummary:
     """Validate the whole document, then write all of it or (on any refusal) none of it.
 
     `by` is the email of the clerk importing it, who may be one of the document's
     own people. Raises InterchangeError naming the first bad record's path. With
     `dry_run`, everything is checked (against the database too) and nothing is written.
-    A meeting time without a UTC offset is read in `tz`, the council's zone.
+    A meeting time without a UTC offset is read in `tz`, the council's zone. `then`,
+    if given, writes more in the same transaction, after everything else (what the
+    notification service sent, say); what it raises undoes the whole import.
     """
     known = read_known(session)
     validated = validate_document(document, table=table, period=period, known=known, tz=tz)
     by = importer(session, validated, table, known, by)
-    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
+    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress, then=then)
     return ImportSummary.of(validated)
 
 
@@ -105,6 +111,7 @@ def write(
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
+    then: Then | None = None,
 ) -> None:
     """Write validated records in one transaction and commit; with `dry_run`, write nothing."""
     if dry_run:
@@ -120,6 +127,8 @@ def write(
             )
             line = {"actor_id": ids.people[by] if by else None, "at": now}
             write_recommendations(connection, validated.recommendations, ids, line, progress)
+            if then is not None:
+                then(session)
     except (IntegrityError, DataError) as error:
         # The checks came first, so only a concurrent writer or an odd table gets here.
         reason = str(error.orig).strip().splitlines()[0]

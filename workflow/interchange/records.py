@@ -157,6 +157,7 @@ class ImportSummary:
     milestones: int = 0
     indicators: int = 0
     history: int = 0  # lines given in the document, not the one added to each without any
+    notices: int = 0  # what the notification service had sent (its part of the document)
 
     @classmethod
     def of(cls, validated: Validated) -> ImportSummary:

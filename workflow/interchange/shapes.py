@@ -147,6 +147,7 @@ class Document(TypedDict, total=False):
     meetings: list[MeetingDoc]
     reports: list[ReportDoc]
     recommendations: list[RecommendationDoc]
+    notices: list[dict[str, Any]]  # what was sent: the notification service reads this part
 
 
 def _keys(shape: Any) -> frozenset[str]:

@@ -18,7 +18,13 @@ from workflow.services.changes import (
 from workflow.services.effects import EFFECTS, check_table
 from workflow.services.people import actor_for, find_actor
 from workflow.services.reading import RecFilters, list_recommendations, show_recommendation
-from workflow.services.transfer import export, format_of, import_file
+from workflow.services.transfer import (
+    document,
+    export_recommendations_csv,
+    format_of,
+    import_recommendations_csv,
+    load_document,
+)
 
 __all__ = [
     "AMENDABLE",
@@ -30,12 +36,14 @@ __all__ = [
     "add_update",
     "amend",
     "check_table",
-    "export",
+    "document",
+    "export_recommendations_csv",
     "find_actor",
     "fire",
     "format_of",
-    "import_file",
+    "import_recommendations_csv",
     "list_recommendations",
+    "load_document",
     "respond",
     "response_event",
     "show_recommendation",

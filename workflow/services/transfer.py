@@ -1,10 +1,14 @@
-"""Moving data in and out: the interchange document (JSON) and a CSV of recommendations."""
+"""Moving data in and out: the interchange document (JSON) and a CSV of recommendations.
+
+The document's `notices` part belongs to the notification service, which imports
+and exports the whole document through these (`notifications.transfer`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -14,8 +18,7 @@ from config.workflow_table import WorkflowTable
 from workflow.interchange.bulk import Progress
 from workflow.interchange.csvfile import export_csv, import_csv
 from workflow.interchange.export import export_document
-from workflow.interchange.jsonfile import read_json, write_json
-from workflow.interchange.load import import_document
+from workflow.interchange.load import Then, import_document
 from workflow.interchange.records import ImportSummary
 
 
@@ -24,33 +27,45 @@ def format_of(path: Path, fmt: str | None = None) -> str:
     return fmt or ("csv" if path.suffix.lower() == ".csv" else "json")
 
 
-def import_file(
+def import_recommendations_csv(
     session: Session,
     path: Path,
+    *,
+    table: WorkflowTable,
+    period: Period,
+    by: str | None,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Load a CSV of recommendations for reports already loaded: all or nothing."""
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        return import_csv(
+            session,
+            stream,
+            table=table,
+            period=period,
+            by=by,
+            now=now,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def load_document(
+    session: Session,
+    document: dict[str, Any],
     *,
     table: WorkflowTable,
     period: Period,
     tz: ZoneInfo,
     by: str | None,
     now: datetime,
-    fmt: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    then: Then | None = None,
 ) -> ImportSummary:
-    """Load a JSON interchange document or a CSV of recommendations: all or nothing."""
-    if format_of(path, fmt) == "csv":
-        with path.open(newline="", encoding="utf-8-sig") as stream:
-            return import_csv(
-                session,
-                stream,
-                table=table,
-                period=period,
-                by=by,
-                now=now,
-                dry_run=dry_run,
-                progress=progress,
-            )
-    document = read_json(path)
+    """Load the interchange document: all or nothing, `then` writing in the same transaction."""
     return import_document(
         session,
         document,
@@ -61,12 +76,15 @@ def import_file(
         dry_run=dry_run,
         progress=progress,
         tz=tz,
+        then=then,
     )
 
 
-def export(session: Session, stream: TextIO, fmt: str = "json") -> None:
-    """Write the whole database as the interchange document, or its recommendations as CSV."""
-    if fmt == "csv":
-        export_csv(session, stream)
-    else:
-        write_json(export_document(session), stream)
+def export_recommendations_csv(session: Session, stream: TextIO) -> None:
+    """Write every recommendation as a row of the columns the CSV import reads."""
+    export_csv(session, stream)
+
+
+def document(session: Session) -> dict[str, Any]:
+    """The whole database as the interchange document, but for what the service sent."""
+    return export_document(session)
