@@ -19,7 +19,17 @@ ROLES = frozenset({"clerk", "executive", "officer", "chair"})
 OWNER = "owner"
 CHAIR = "chair"  # a chair's acts are on the recommendations of the body they chair
 BODY_KINDS = ("scrutiny", "executive", "council", "other")
-OUTCOMES = frozenset({"implemented", "not_implemented", "rejected", "superseded", "withdrawn"})
+OUTCOMES = frozenset(
+    {
+        "implemented",
+        "partly_implemented",
+        "not_implemented",
+        "rejected",
+        "noted",
+        "superseded",
+        "withdrawn",
+    }
+)
 _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", "outcomes"})
 _TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts", "endorsers"})
 _ACT_KEYS = frozenset({"roles"})
@@ -87,6 +97,11 @@ class WorkflowTable:
 
     def events_with_effect(self, effect: str) -> list[EventSpec]:
         return [spec for spec in self.events if effect in spec.effects]
+
+    def notes(self) -> frozenset[str]:
+        """The responses that commit to nothing: they leave it in the state it started in."""
+        responses = self.events_with_effect("record_response")
+        return frozenset(spec.name for spec in responses if spec.dest == self.initial)
 
     def events_from(self, state: str) -> list[str]:
         return [spec.name for spec in self.events if state in spec.sources]

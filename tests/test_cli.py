@@ -83,7 +83,7 @@ def test_a_refused_event_exits_1_with_one_line(cli: Cli, code: str) -> None:
     assert status == 1
     assert err.count("\n") == 1
     assert "sign_off is allowed only from monitored" in err
-    assert err.endswith("from proposed you may: withdraw\n")
+    assert err.endswith("from proposed you may: conclude, withdraw\n")
 
 
 def test_a_refusal_names_the_option_that_is_missing(cli: Cli, code: str) -> None:

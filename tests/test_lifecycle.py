@@ -28,6 +28,7 @@ DESIGN = {
     "report_implemented": ({"in_progress"}, "monitored", {"owner", "clerk"}),
     "sign_off": ({"monitored"}, "closed", {"chair", "clerk"}),
     "reopen": ({"monitored"}, "in_progress", {"chair", "clerk"}),
+    "conclude": ({"proposed"}, "closed", {"chair", "clerk"}),
     "withdraw": (set(TABLE.states) - {"closed"}, "closed", {"chair", "clerk"}),
 }
 PERSONAS = {CLERK: "clerk", EXECUTIVE: "executive", OFFICER: "owner", CHAIR: "chair"}
@@ -40,6 +41,7 @@ DATA_FOR_NEED: dict[str, dict[str, Any]] = {
     "endorsement": {"endorsed_by": PANEL, "endorsed_on": date(2027, 5, 1)},
     "changes": {"changes": {"target_date": date(2027, 9, 30)}},
     "outcome": {"outcome": "superseded"},
+    "noted": {},  # a fact of the subject, not of the change: see subject_in
 }
 ROWS = [(spec.name, source) for spec in TABLE.events for source in spec.sources]
 NOT_ROWS = [
@@ -48,7 +50,12 @@ NOT_ROWS = [
     for state in TABLE.states
     if state not in spec.sources
 ]
-NEEDS = [(spec.name, need) for spec in TABLE.events for need in spec.needs if need != "outcome"]
+NEEDS = [
+    (spec.name, need)
+    for spec in TABLE.events
+    for need in spec.needs
+    if need not in ("outcome", "noted")
+]
 WHO = [(event, email) for event in DESIGN for email in [*PERSONAS, OTHER_OFFICER]]
 
 
@@ -71,9 +78,12 @@ def spec_of(event: str) -> EventSpec:
     return spec
 
 
-def subject_in(state: str) -> Subject:
-    """The recommendation in `state`, owned by the officer, made by the chair's panel."""
-    return Subject(CODE, state, OFFICER, body=PANEL, chair_email=CHAIR)
+def subject_in(state: str, noted: bool = True) -> Subject:
+    """The recommendation in `state`, owned by the officer, made by the chair's panel.
+
+    Unless told otherwise, the executive has noted it (which only `conclude` reads).
+    """
+    return Subject(CODE, state, OFFICER, body=PANEL, chair_email=CHAIR, noted=noted)
 
 
 def refusal(lifecycle: Lifecycle, subject: Subject, change: Change) -> TransitionRefused:
@@ -91,7 +101,8 @@ def test_closing_events_name_their_outcomes() -> None:
     outcomes = {spec.name: spec.outcomes for spec in TABLE.events if spec.dest == "closed"}
     assert outcomes == {
         "disagree": ("rejected",),
-        "sign_off": ("implemented",),
+        "sign_off": ("implemented", "partly_implemented", "not_implemented"),
+        "conclude": ("noted",),
         "withdraw": ("withdrawn", "superseded"),
     }
 
@@ -122,13 +133,13 @@ def test_a_wrong_state_refusal_says_where_it_may_be_fired_and_what_may_be_done(
     refused = refusal(lifecycle, subject_in("proposed"), Change("sign_off", persona(CLERK)))
     assert str(refused) == (
         "cannot sign_off CCS/09/a: it is proposed, and sign_off is allowed only from monitored;"
-        " from proposed you may: agree, agree_in_part, disagree, note, withdraw"
+        " from proposed you may: agree, agree_in_part, disagree, note, conclude, withdraw"
     )
 
 
 def test_a_refusal_lists_only_what_the_person_may_do(lifecycle: Lifecycle) -> None:
     refused = refusal(lifecycle, subject_in("proposed"), Change("sign_off", persona(CHAIR)))
-    assert str(refused).endswith("; from proposed you may: withdraw")
+    assert str(refused).endswith("; from proposed you may: conclude, withdraw")
 
 
 def test_a_refusal_says_when_the_person_may_do_nothing(lifecycle: Lifecycle) -> None:
@@ -193,7 +204,7 @@ def test_withdraw_refuses_an_outcome_it_does_not_offer(lifecycle: Lifecycle) -> 
     assert refused.rule == "the outcome must be one of withdrawn, superseded, not 'implemented'"
 
 
-@pytest.mark.parametrize(("event", "outcome"), [("sign_off", "rejected"), ("disagree", "done")])
+@pytest.mark.parametrize(("event", "outcome"), [("conclude", "rejected"), ("disagree", "done")])
 def test_no_event_closes_with_an_outcome_it_does_not_offer(
     lifecycle: Lifecycle, event: str, outcome: str
 ) -> None:
@@ -202,6 +213,18 @@ def test_no_event_closes_with_an_outcome_it_does_not_offer(
     bad = Change(**{**change.__dict__, "outcome": outcome})
     refused = refusal(lifecycle, subject_in(spec.sources[0]), bad)
     assert refused.rule == f"the outcome must be {spec.outcomes[0]}, not {outcome!r}"
+
+
+@pytest.mark.parametrize("verdict", ["implemented", "partly_implemented", "not_implemented"])
+def test_the_committee_signs_off_with_its_verdict(lifecycle: Lifecycle, verdict: str) -> None:
+    change = Change("sign_off", persona(CHAIR), outcome=verdict)
+    assert lifecycle.fire(subject_in("monitored"), change).after == "closed"
+
+
+def test_only_a_noted_recommendation_may_be_concluded(lifecycle: Lifecycle) -> None:
+    change = Change("conclude", persona(CHAIR), note="The board will not commit.")
+    refused = refusal(lifecycle, subject_in("proposed", noted=False), change)
+    assert refused.rule == "only a recommendation the executive has noted may be concluded"
 
 
 def test_an_event_that_does_not_close_takes_no_outcome(lifecycle: Lifecycle) -> None:

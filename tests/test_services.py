@@ -402,3 +402,20 @@ def test_a_timescale_out_of_range_is_refused_naming_the_field(desk: Desk, code: 
     with pytest.raises(InputError, match="the timescale 2207-06-30 is not between") as refused:
         desk.fire(code, "agree", EXECUTIVE, timescale=date(2207, 6, 30))
     assert refused.value.field == "timescale"
+
+
+def test_a_noted_recommendation_is_concluded_with_the_outcome_noted(desk: Desk, code: str) -> None:
+    desk.fire(code, "note", EXECUTIVE, note="The board will keep an open mind.")
+    assert desk.fire(code, "conclude", CHAIR, note="No commitment to monitor.").after == "closed"
+    assert desk.rec(code).closure_outcome == "noted"
+
+
+def test_a_recommendation_not_noted_cannot_be_concluded(desk: Desk, code: str) -> None:
+    with pytest.raises(TransitionRefused, match="only a recommendation the executive has noted"):
+        desk.fire(code, "conclude", CHAIR, note="Nothing to monitor.")
+
+
+def test_the_committee_signs_off_as_partly_implemented(desk: Desk, world: World) -> None:
+    code = in_state(world, "monitored")
+    desk.fire(code, "sign_off", CHAIR, outcome="partly_implemented")
+    assert desk.rec(code).closure_outcome == "partly_implemented"

@@ -47,7 +47,7 @@ def rename_agree(text: str) -> str:
 def test_the_default_table_loads() -> None:
     table = load_workflow_table()
     assert (table.initial, table.final) == ("proposed", ("closed",))
-    assert len(table.events) == 10
+    assert len(table.events) == 11
 
 
 def test_a_council_may_rename_an_event(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ BROKEN: dict[str, tuple[Callable[[Data], None], str]] = {
     "unknown need": (
         lambda d: event(d, "agree").update(needs=["budget"]),
         "events[0].needs: unknown need 'budget' (needs: timescale, reason, comment,"
-        " commentary, endorsement, changes, outcome)",
+        " commentary, endorsement, changes, outcome, noted)",
     ),
     "unknown role": (
         lambda d: event(d, "agree").update(roles=["mayor"]),

@@ -77,6 +77,13 @@ def has_known_outcome(spec: EventSpec, subject: Subject, change: Change) -> str 
     return f"the outcome must be one of {', '.join(spec.outcomes)}, not {change.outcome!r}"
 
 
+def was_noted(spec: EventSpec, subject: Subject, change: Change) -> str | None:
+    """Only a recommendation the executive noted, without a commitment, is concluded so."""
+    if subject.noted:
+        return None
+    return "only a recommendation the executive has noted may be concluded"
+
+
 NEEDS: dict[str, Guard] = {  # the needs a workflow table may name
     "timescale": has_timescale,
     "reason": has_reason,
@@ -85,6 +92,7 @@ NEEDS: dict[str, Guard] = {  # the needs a workflow table may name
     "endorsement": has_endorsement,
     "changes": has_changes,
     "outcome": has_known_outcome,
+    "noted": was_noted,
 }
 
 
@@ -97,6 +105,7 @@ NEED_FIELDS = {
     "endorsement": "endorsed_by",
     "changes": "changes",
     "outcome": "outcome",
+    "noted": "code",
 }
 
 

@@ -53,6 +53,7 @@ class Subject:
     body: str | None = None  # the body that made it
     chair_email: str | None = None  # that body's chair: a chair's acts are theirs alone
     endorsers: frozenset[str] = frozenset()  # other bodies whose endorsement counts
+    noted: bool = False  # its latest response was one that commits to nothing (a note)
     refusal: Refusal | None = None
 
 

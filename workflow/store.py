@@ -115,9 +115,18 @@ class RecState:
     monitoring_date: date | None
     body: str  # the body that made it: its report's from body
     chair_email: str | None  # that body's chair, whose chair's acts are on it
+    last_response: str | None  # the decision of its latest response, if any
 
 
 _Owner, _Chair = aliased(Person), aliased(Person)
+_LAST_RESPONSE = (
+    core_select(col(Response.decision))
+    .where(col(Response.recommendation_id) == col(Recommendation.id))
+    .order_by(col(Response.id).desc())
+    .limit(1)
+    .correlate(Recommendation)
+    .scalar_subquery()
+)
 
 # State changes are the hot path: Core statements built once, run on the session's
 # own connection and transaction rather than through the unit of work. SQLAlchemy
@@ -135,6 +144,7 @@ _LOAD_STATE = (
         col(Recommendation.monitoring_date),
         col(Body.name),
         col(_Chair.email),
+        _LAST_RESPONSE,
     )
     .join(Report, col(Report.id) == col(Recommendation.report_id))
     .join(Body, col(Body.id) == col(Report.from_body_id))

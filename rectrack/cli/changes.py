@@ -72,7 +72,9 @@ def respond(
 @click.option("--endorsed-by", metavar="BODY", help="The body that endorsed it (withdraw).")
 @click.option("--on", "endorsed_on", type=DATE, help="The date the body endorsed it.")
 @click.option(
-    "--outcome", help="How it closes, where the event allows a choice (withdrawn, superseded)."
+    "--outcome",
+    help="How it closes, where the event offers a choice: withdrawn or superseded (withdraw);"
+    " implemented, partly_implemented or not_implemented (sign_off).",
 )
 @by_option
 @json_option
@@ -88,7 +90,7 @@ def fire(
     by: str | None,
     as_json: bool,
 ) -> None:
-    """Fire any event of the workflow: start, report_implemented, sign_off, reopen, withdraw."""
+    """Fire any other event: start, report_implemented, sign_off, reopen, conclude, withdraw."""
     from workflow import services
 
     with app.session() as session:

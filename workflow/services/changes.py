@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 AMENDABLE = ("text", "target_date", "monitoring_date")
 PROGRESS_UPDATE = "progress_update"  # the act of the workflow table, and its history lines
-RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"
+RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"  # effects by name
 
 
 def fire(
@@ -210,6 +210,7 @@ def _subject(
         body=rec.body,
         chair_email=rec.chair_email,
         endorsers=endorsers or frozenset(),
+        noted=rec.last_response in lifecycle.table.notes(),
     )
 
 
