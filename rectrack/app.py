@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from config import Settings, WorkflowTable, WorkflowTableError, load_workflow_table
-from workflow.clock import Clock, SystemClock
+from workflow.clock import Clock, SystemClock, local_day
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -67,6 +68,10 @@ class App:
         from notifications.transports import transport_from_settings
 
         return transport_from_settings(self.settings)
+
+    def today(self) -> date:
+        """The day it is now in the council's time zone."""
+        return local_day(self.clock.now(), self.settings.timezone)
 
     def ensure_ready(self) -> None:
         """Raise DatabaseNotReady unless the database is migrated to the newest schema."""

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from rectrack.schema import HEAD, ensure_ready, schema_revision, upgrade
-from workflow import store
+from workflow import store, tracker
 from workflow.db import make_engine
 from workflow.errors import DatabaseNotReady, NotFound
 from workflow.models import Event, Meeting, Response
@@ -143,5 +143,6 @@ def test_the_tracker_lists_by_state_and_owner(world: World) -> None:
     make_recommendation(world, "b", "in_progress")
     make_recommendation(world, "c", "in_progress", owner=None)
     owner = world.actor(OFFICER).person_id
-    rows = store.list_recommendations(session=world.session, states=["in_progress"], owner_id=owner)
+    selection = tracker.Selection(states=("in_progress",), owner_id=owner)
+    rows = tracker.select_rows(session=world.session, selection=selection)
     assert [rec.reference for rec, _ in rows] == ["b"]

@@ -68,25 +68,6 @@ def body_names_by_id(*, session: Session) -> dict[int, str]:
     return {bid: name for bid, name in session.exec(select(Body.id, Body.name)) if bid}
 
 
-def list_recommendations(
-    *,
-    session: Session,
-    states: Sequence[str] = (),
-    owner_id: int | None = None,
-    report_id: int | None = None,
-) -> list[tuple[Recommendation, str]]:
-    """Return recommendations with their report reference, in report and code order."""
-    query = select(Recommendation, Report.reference).join(Report)
-    if states:
-        query = query.where(col(Recommendation.state).in_(states))
-    if owner_id is not None:
-        query = query.where(Recommendation.owner_id == owner_id)
-    if report_id is not None:
-        query = query.where(Recommendation.report_id == report_id)
-    query = query.order_by(col(Report.reference), col(Recommendation.id))
-    return [(rec, ref) for rec, ref in session.exec(query)]
-
-
 def related(*, session: Session, model: type[Any], recommendation_id: int) -> list[Any]:
     """Return one kind of row attached to a recommendation, oldest first."""
     query = select(model).where(model.recommendation_id == recommendation_id).order_by(model.id)

@@ -88,7 +88,7 @@ def demo(app: App, directory: Path) -> None:
         click.echo(f"\nWho is who:\n\n{table(who_is_who(document), ('PERSON', 'ROLE'))}")
         lines = _live_through(demo_app, session, document)
         click.echo(f"\n{_heading(demo_app.settings)}\n\n{_timeline(lines)}")
-        recs = services.list_recommendations(session, demo_app.table)
+        recs = services.list_recommendations(session, demo_app.table, ENDS_ON)
         click.echo(f"\nThe tracker on {ENDS_ON}:\n\n{tracker(recs)}")
         shown = services.show_recommendation(session, code)
         click.echo(f"\nOne recommendation in full:\n\n{detail(shown, demo_app.settings.timezone)}")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from config import WorkflowTable
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import json_option
 from rectrack.cli.output import detail, emit_json, table, tracker
+from workflow.records import RAGS
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -15,27 +21,69 @@ def recs() -> None:
     """The recommendations: the tracker table and each one in full."""
 
 
+def filter_options(function: F) -> F:
+    """The tracker's filters, shared by `recs list` and `recs count`."""
+    options = [
+        click.option("--state", "states", multiple=True, metavar="STATE", help="In these states."),
+        click.option("--rag", "rags", multiple=True, type=click.Choice(RAGS), help="This RAG."),
+        click.option("--outcome", "outcomes", multiple=True, metavar="O", help="Closed so."),
+        click.option("--owner", metavar="EMAIL", help="Those this officer owns."),
+        click.option("--report", metavar="REF", help="Those of this report."),
+        click.option("--body", metavar="BODY", help="Those the body made."),
+        click.option("--overdue", is_flag=True, help="Open, with the target date passed."),
+        click.option("--rebased", is_flag=True, help="The target moved from its baseline."),
+        click.option(
+            "--awaiting-response", is_flag=True, help="Still waiting for the executive's response."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _filters(**given: Any) -> Any:
+    from workflow import services
+
+    return services.RecFilters(**given)
+
+
 @recs.command("list")
-@click.option(
-    "--state", "states", multiple=True, metavar="STATE", help="Only these states (repeatable)."
-)
-@click.option("--owner", metavar="EMAIL", help="Only those this officer owns.")
-@click.option("--report", metavar="REF", help="Only those of this report.")
+@filter_options
 @json_option
 @pass_app
-def list_recs(
-    app: App, states: tuple[str, ...], owner: str | None, report: str | None, as_json: bool
-) -> None:
+def list_recs(app: App, /, as_json: bool, **filters: Any) -> None:
     """The tracker: every recommendation with its state, owner and dates."""
     from workflow import services
 
-    filters = services.RecFilters(states, owner, report)
     with app.session() as session:
-        rows = services.list_recommendations(session, app.table, filters)
+        rows = services.list_recommendations(session, app.table, app.today(), _filters(**filters))
     if as_json:
         emit_json(rows)
     else:
         click.echo(tracker(rows))
+
+
+@recs.command("count")
+@click.option(
+    "--by", "by", required=True, metavar="FIELD", help="state, rag, outcome, owner or report."
+)
+@filter_options
+@json_option
+@pass_app
+def count_recs(app: App, /, by: str, as_json: bool, **filters: Any) -> None:
+    """How many recommendations have each value of a field, most first."""
+    from workflow import services
+
+    with app.session() as session:
+        counts = services.count_recommendations(
+            session, app.table, app.today(), by, _filters(**filters)
+        )
+    if as_json:
+        emit_json([{by: value, "count": count} for value, count in counts])
+    else:
+        rows = [(value or "-", f"{count:,}") for value, count in counts]
+        total = sum(count for _, count in counts)
+        click.echo(table([*rows, ("total", f"{total:,}")], (by.upper(), "COUNT")))
 
 
 @recs.command("show")

@@ -17,7 +17,12 @@ from workflow.services.changes import (
 )
 from workflow.services.effects import EFFECTS, check_table
 from workflow.services.people import actor_for, find_actor
-from workflow.services.reading import RecFilters, list_recommendations, show_recommendation
+from workflow.services.reading import (
+    RecFilters,
+    count_recommendations,
+    list_recommendations,
+    show_recommendation,
+)
 from workflow.services.transfer import (
     document,
     export_recommendations_csv,
@@ -36,6 +41,7 @@ __all__ = [
     "add_update",
     "amend",
     "check_table",
+    "count_recommendations",
     "document",
     "export_recommendations_csv",
     "find_actor",

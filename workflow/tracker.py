@@ -1,0 +1,97 @@
+"""Finding recommendations: the tracker's filters as SQL, and counts by one field.
+
+Every function takes a keyword-only session and never commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from workflow.models import Person, Recommendation, Report, Response
+
+_Owner = aliased(Person)
+
+# What `recs count --by` may count by, and the column it reads.
+COUNTABLE: dict[str, Any] = {
+    "state": col(Recommendation.state),
+    "rag": col(Recommendation.rag),
+    "outcome": col(Recommendation.closure_outcome),
+    "owner": col(_Owner.email),
+    "report": col(Report.reference),
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which recommendations, resolved to what the database holds; empty selects all."""
+
+    states: tuple[str, ...] = ()
+    rags: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    owner_id: int | None = None
+    report_id: int | None = None
+    body_id: int | None = None  # the body that made them
+    overdue: tuple[tuple[str, ...], date] | None = None  # (open states, today): target passed
+    rebased: bool = False  # target moved from its baseline
+    awaiting: str | None = None  # the initial state: in it with no response yet
+
+
+def conditions(selection: Selection) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of `selection`, on recommendation joined to its report."""
+    rec, where = Recommendation, list[ColumnElement[bool]]()
+    pairs = [
+        (selection.states, col(rec.state)),
+        (selection.rags, col(rec.rag)),
+        (selection.outcomes, col(rec.closure_outcome)),
+    ]
+    where += [column.in_(values) for values, column in pairs if values]
+    ids = [
+        (selection.owner_id, col(rec.owner_id)),
+        (selection.report_id, col(rec.report_id)),
+        (selection.body_id, col(Report.from_body_id)),
+    ]
+    where += [column == value for value, column in ids if value is not None]
+    return where + _derived(selection)
+
+
+def _derived(selection: Selection) -> list[ColumnElement[bool]]:
+    rec, where = Recommendation, list[ColumnElement[bool]]()
+    if selection.overdue is not None:
+        open_states, today = selection.overdue
+        where.append(and_(col(rec.state).in_(open_states), col(rec.target_date) < today))
+    if selection.rebased:
+        target, baseline = col(rec.target_date), col(rec.original_target_date)
+        where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))
+    if selection.awaiting is not None:
+        responded = exists().where(col(Response.recommendation_id) == col(rec.id))
+        where.append(and_(col(rec.state) == selection.awaiting, ~responded))
+    return where
+
+
+def select_rows(*, session: Session, selection: Selection) -> list[tuple[Recommendation, str]]:
+    """Return the selected recommendations with their report reference, in report order."""
+    query = select(Recommendation, Report.reference).join(Report)
+    query = query.where(*conditions(selection))
+    query = query.order_by(col(Report.reference), col(Recommendation.id))
+    return [(rec, ref) for rec, ref in session.exec(query)]
+
+
+def count_by(*, session: Session, selection: Selection, by: str) -> list[tuple[str | None, int]]:
+    """Return how many of the selected recommendations have each value of `by`."""
+    column = COUNTABLE[by]
+    query = (
+        select(column, func.count())
+        .select_from(Recommendation)
+        .join(Report, col(Report.id) == col(Recommendation.report_id))
+        .outerjoin(_Owner, col(_Owner.id) == col(Recommendation.owner_id))
+        .where(*conditions(selection))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
+    return [(value, count) for value, count in session.exec(query)]
