@@ -44,10 +44,9 @@ def rebase(world: World, lifecycle: Lifecycle, code: str, target: date) -> None:
     services.amend(
         world.session,
         lifecycle,
-        code,
+        [(code, {"target_date": target})],
         world.actor(CHAIR),
         TODAY_AT,
-        changes={"target_date": target},
         reason="The plan moved.",
         endorsed_by=PANEL,
         endorsed_on=date(2027, 4, 20),

@@ -1,8 +1,15 @@
-"""Commands that change a recommendation: respond, fire, update, amend."""
+"""Commands that change recommendations: respond, fire, update, amend.
+
+`respond`, `fire` and `amend` take several codes, or `--report REF` for every
+recommendation of the report the event applies to: all change, or none.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,24 +19,33 @@ from rectrack.cli.output import emit_json
 from workflow.records import RAGS, Change, Outcome
 
 
-def _report(code: str, outcome: Outcome, by: str, as_json: bool) -> None:
+def _report(codes: Sequence[str], outcomes: Sequence[Outcome], by: str, as_json: bool) -> None:
+    done = list(zip(codes, outcomes, strict=True))
     if as_json:
         emit_json(
-            {
-                "code": code,
-                "event": outcome.event,
-                "from_state": outcome.before,
-                "to_state": outcome.after,
-                "by": by,
-            }
+            [
+                {"code": code, "event": o.event, "from_state": o.before, "to_state": o.after}
+                | {"by": by}
+                for code, o in done
+            ]
         )
-    else:
-        click.echo(f"{code}: {outcome.event}, {outcome.before} -> {outcome.after} (by {by})")
+        return
+    for code, o in done:
+        click.echo(f"{code}: {o.event}, {o.before} -> {o.after} (by {by})")
+
+
+def report_option(function: Any) -> Any:
+    return click.option(
+        "--report",
+        metavar="REF",
+        help="Every recommendation of this report the event applies to (instead of codes).",
+    )(function)
 
 
 @click.command()
-@click.argument("code")
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
 @click.argument("decision", metavar="DECISION")
+@report_option
 @click.option("--timescale", type=DATE, help="The date it will be done by (agree, agree-in-part).")
 @click.option("--comment", help="The comment, or the part not agreed (agree-in-part, note).")
 @click.option("--reason", help="Why the executive disagrees (disagree).")
@@ -38,8 +54,9 @@ def _report(code: str, outcome: Outcome, by: str, as_json: bool) -> None:
 @pass_app
 def respond(
     app: App,
-    code: str,
+    codes: tuple[str, ...],
     decision: str,
+    report: str | None,
     timescale: date | None,
     comment: str | None,
     reason: str | None,
@@ -51,10 +68,12 @@ def respond(
 
     with app.session() as session:
         actor = services.actor_for(session, by)
-        outcome = services.respond(
+        event = services.response_event(app.lifecycle, decision)
+        chosen = services.targets(session, app.lifecycle, event, codes, report)
+        outcomes = services.respond(
             session,
             app.lifecycle,
-            code,
+            chosen,
             actor,
             decision,
             app.clock.now(),
@@ -62,12 +81,13 @@ def respond(
             comment=comment,
             reason=reason,
         )
-    _report(code, outcome, actor.email, as_json)
+    _report(chosen, outcomes, actor.email, as_json)
 
 
 @click.command()
-@click.argument("code")
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
 @click.argument("event")
+@report_option
 @click.option("--note", help="The reason, comment or commentary the event needs.")
 @click.option("--endorsed-by", metavar="BODY", help="The body that endorsed it (withdraw).")
 @click.option("--on", "endorsed_on", type=DATE, help="The date the body endorsed it.")
@@ -81,8 +101,9 @@ def respond(
 @pass_app
 def fire(
     app: App,
-    code: str,
+    codes: tuple[str, ...],
     event: str,
+    report: str | None,
     note: str | None,
     endorsed_by: str | None,
     endorsed_on: date | None,
@@ -93,18 +114,21 @@ def fire(
     """Fire any other event: start, report_implemented, sign_off, reopen, conclude, withdraw."""
     from workflow import services
 
+    name = event.replace("-", "_")
     with app.session() as session:
         actor = services.actor_for(session, by)
         change = Change(
-            event.replace("-", "_"),
+            name,
             actor,
             note=note,
             endorsed_by=endorsed_by,
             endorsed_on=endorsed_on,
             outcome=outcome,
         )
-        fired = services.fire(session, app.lifecycle, code, change, app.clock.now())
-    _report(code, fired, actor.email, as_json)
+        chosen = services.targets(session, app.lifecycle, name, codes, report)
+        changes = [(code, change) for code in chosen]
+        outcomes = services.fire_all(session, app.lifecycle, changes, app.clock.now())
+    _report(chosen, outcomes, actor.email, as_json)
 
 
 @click.command()
@@ -128,7 +152,15 @@ def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_j
 
 
 @click.command()
-@click.argument("code")
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@report_option
+@click.option(
+    "--from-file",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PLAN.csv",
+    help="A new timetable: columns code and any of target_date, monitoring_date, text.",
+)
 @click.option("--text", help="The new text of the recommendation.")
 @click.option("--target-date", type=DATE, help="The new target date.")
 @click.option("--monitoring-date", type=DATE, help="The new monitoring date.")
@@ -140,7 +172,9 @@ def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_j
 @pass_app
 def amend(
     app: App,
-    code: str,
+    codes: tuple[str, ...],
+    report: str | None,
+    plan_file: Path | None,
     text: str | None,
     target_date: date | None,
     monitoring_date: date | None,
@@ -153,18 +187,18 @@ def amend(
     """Record an amendment endorsed by a body; the old values stay in the history."""
     from workflow import services
 
-    changes = {"text": text, "target_date": target_date, "monitoring_date": monitoring_date}
+    fields = {"text": text, "target_date": target_date, "monitoring_date": monitoring_date}
     with app.session() as session:
         actor = services.actor_for(session, by)
-        outcome = services.amend(
+        plan = services.amendment_plan(session, app.lifecycle, codes, report, plan_file, fields)
+        outcomes = services.amend(
             session,
             app.lifecycle,
-            code,
+            plan,
             actor,
             app.clock.now(),
-            changes=changes,
             reason=reason,
             endorsed_by=endorsed_by,
             endorsed_on=endorsed_on,
         )
-    _report(code, outcome, actor.email, as_json)
+    _report([code for code, _ in plan], outcomes, actor.email, as_json)

@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 POINTERS = {
     "by": "--by EMAIL or RECTRACK_ACTOR",
     "decision": "DECISION",
+    "codes": "CODE... or --report",
     "endorsed_on": "--on",
     "changes": "--text, --target-date or --monitoring-date",
 }

@@ -6,15 +6,8 @@ The actor and the time are always passed in.
 from __future__ import annotations
 
 from workflow.interchange.shapes import FORMATS
-from workflow.services.changes import (
-    AMENDABLE,
-    PROGRESS_UPDATE,
-    add_update,
-    amend,
-    fire,
-    respond,
-    response_event,
-)
+from workflow.services.changes import AMENDABLE, PROGRESS_UPDATE, add_update, fire, fire_all
+from workflow.services.decisions import amend, amendment_plan, respond, response_event, targets
 from workflow.services.effects import EFFECTS, check_table
 from workflow.services.people import actor_for, find_actor
 from workflow.services.reading import (
@@ -40,12 +33,14 @@ __all__ = [
     "actor_for",
     "add_update",
     "amend",
+    "amendment_plan",
     "check_table",
     "count_recommendations",
     "document",
     "export_recommendations_csv",
     "find_actor",
     "fire",
+    "fire_all",
     "format_of",
     "import_recommendations_csv",
     "list_recommendations",
@@ -53,4 +48,5 @@ __all__ = [
     "respond",
     "response_event",
     "show_recommendation",
+    "targets",
 ]

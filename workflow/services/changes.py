@@ -7,7 +7,7 @@ point at it in its own way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from workflow import store
 from workflow.db import transaction
-from workflow.errors import BadInput, EditConflict, TransitionRefused
+from workflow.errors import BadInput, EditConflict
 from workflow.guards import actor_may
 from workflow.limits import TEXT_MAX, out_of_range, too_long
 from workflow.models import ProgressUpdate
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 AMENDABLE = ("text", "target_date", "monitoring_date")
 PROGRESS_UPDATE = "progress_update"  # the act of the workflow table, and its history lines
-RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"  # effects by name
 
 
 def fire(
@@ -47,98 +46,44 @@ def fire(
     """
     check_inputs(change)
     with transaction(session):
-        rec = _load(session, code, expected_version)
-        if change.changes:
-            change = replace(change, changes=_differences(rec, change.changes))
-        outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
-        spec = lifecycle.table.event(change.event)
-        assert spec is not None  # fire() refuses unknown events
-        values, data = apply_effects(session, rec, spec, change, now)
-        values["state"] = outcome.after
-        if lifecycle.is_final(outcome.after):
-            values["closure_outcome"] = data["outcome"] = change.outcome or spec.outcomes[0]
-        _save(session, rec, values)
-        _record(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
+        return fire_in(session, lifecycle, code, change, now, expected_version)
+
+
+def fire_all(
+    session: Session, lifecycle: Lifecycle, changes: Sequence[tuple[str, Change]], now: datetime
+) -> list[Outcome]:
+    """Fire each (code, change) in one transaction: all of them, or (on any refusal) none.
+
+    The refusal raised names the code it stopped at.
+    """
+    for _, change in changes:
+        check_inputs(change)
+    with transaction(session):
+        return [fire_in(session, lifecycle, code, change, now) for code, change in changes]
+
+
+def fire_in(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    change: Change,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Fire `change` on `code` in the transaction the caller holds."""
+    rec = _load(session, code, expected_version)
+    if change.changes:
+        change = replace(change, changes=_differences(rec, change.changes))
+    outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
+    spec = lifecycle.table.event(change.event)
+    assert spec is not None  # fire() refuses unknown events
+    values, data = apply_effects(session, rec, spec, change, now)
+    values["state"] = outcome.after
+    if lifecycle.is_final(outcome.after):
+        values["closure_outcome"] = data["outcome"] = change.outcome or spec.outcomes[0]
+    _save(session, rec, values)
+    _record(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
     return outcome
-
-
-def respond(
-    session: Session,
-    lifecycle: Lifecycle,
-    code: str,
-    actor: Actor,
-    decision: str,
-    now: datetime,
-    *,
-    timescale: date | None = None,
-    comment: str | None = None,
-    reason: str | None = None,
-) -> Outcome:
-    """Record the executive's response: an event of the table that records a response.
-
-    `decision` is the event's name, with hyphens or underscores (`agree-in-part`).
-    A reason (for disagreeing) or a comment becomes the response's text.
-    """
-    event = response_event(lifecycle, decision)
-    note = reason if reason is not None else comment
-    change = Change(event, actor, note=note, timescale=timescale)
-    try:
-        return fire(session, lifecycle, code, change, now)
-    except TransitionRefused as refused:
-        if refused.field == "note":  # a response names its text a reason or a comment
-            refused.field = "reason" if "reason" in _needs(lifecycle, event) else "comment"
-        raise
-
-
-def response_event(lifecycle: Lifecycle, decision: str) -> str:
-    """The event a decision names; raise BadInput if it is not one that records a response."""
-    events = [spec.name for spec in lifecycle.table.events_with_effect(RESPONSE_EFFECT)]
-    event = decision.replace("-", "_")
-    if event not in events:
-        choices = ", ".join(name.replace("_", "-") for name in events)
-        raise BadInput("decision", f"{decision!r} is not a response; choose from {choices}")
-    return event
-
-
-def _needs(lifecycle: Lifecycle, event: str) -> tuple[str, ...]:
-    spec = lifecycle.table.event(event)
-    return spec.needs if spec else ()
-
-
-def amend(
-    session: Session,
-    lifecycle: Lifecycle,
-    code: str,
-    actor: Actor,
-    now: datetime,
-    *,
-    changes: Mapping[str, Any],
-    reason: str | None,
-    endorsed_by: str | None,
-    endorsed_on: date | None,
-) -> Outcome:
-    """Record an amendment endorsed by a body: the event of the table that applies one.
-
-    `changes` maps fields of AMENDABLE to their new values; None values are left out.
-    """
-    events = lifecycle.table.events_with_effect(AMENDMENT_EFFECT)
-    if not events:
-        raise BadInput("event", "this workflow has no event that applies amendments")
-    wanted = {field: value for field, value in changes.items() if value is not None}
-    change = Change(
-        events[0].name,
-        actor,
-        note=reason,
-        endorsed_by=endorsed_by,
-        endorsed_on=endorsed_on,
-        changes=wanted,
-    )
-    try:
-        return fire(session, lifecycle, code, change, now)
-    except TransitionRefused as refused:
-        if refused.field == "note":  # an amendment's text is its reason
-            refused.field = "reason"
-        raise
 
 
 def add_update(

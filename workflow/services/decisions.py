@@ -1,0 +1,159 @@
+"""What a body decides, for one recommendation or many: responses and amendments.
+
+Several codes, or every recommendation of a report the event applies to, change
+together in one transaction: all of them, or (on any refusal, which names the
+code) none. An amendment's fields are by name; a plan (`amend --from-file`) gives
+each recommendation its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+
+from workflow import store
+from workflow.errors import BadInput, InterchangeError, TransitionRefused
+from workflow.interchange.plan import read_plan
+from workflow.models import Recommendation
+from workflow.records import Actor, Change, Outcome
+from workflow.services.changes import fire_all
+
+if TYPE_CHECKING:
+    from workflow.lifecycle import Lifecycle
+
+RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"  # effects by name
+Plan = Sequence[tuple[str, Mapping[str, Any]]]  # (code, the fields that change) per row
+
+
+def targets(
+    session: Session, lifecycle: Lifecycle, event: str, codes: Sequence[str], report: str | None
+) -> list[str]:
+    """The codes named, or those of `report` in a state `event` may be fired from."""
+    if bool(codes) == (report is not None):
+        raise BadInput("codes", "name the recommendations by code, or give a report (not both)")
+    if report is None:
+        return list(dict.fromkeys(codes))
+    spec = lifecycle.table.event(event)
+    sources = spec.sources if spec else ()
+    report_id = store.get_report(session=session, reference=report).id
+    query = (
+        select(Recommendation.code)
+        .where(Recommendation.report_id == report_id, col(Recommendation.state).in_(sources))
+        .order_by(col(Recommendation.id))
+    )
+    found = list(session.exec(query))
+    if not found:
+        raise BadInput("report", f"no recommendation of {report} is in a state to {event} from")
+    return found
+
+
+def respond(
+    session: Session,
+    lifecycle: Lifecycle,
+    codes: Sequence[str],
+    actor: Actor,
+    decision: str,
+    now: datetime,
+    *,
+    timescale: date | None = None,
+    comment: str | None = None,
+    reason: str | None = None,
+) -> list[Outcome]:
+    """Record the executive's response to each: an event of the table that records one.
+
+    `decision` is the event's name, with hyphens or underscores (`agree-in-part`).
+    A reason (for disagreeing) or a comment becomes the response's text.
+    """
+    event = response_event(lifecycle, decision)
+    note = reason if reason is not None else comment
+    change = Change(event, actor, note=note, timescale=timescale)
+    try:
+        return fire_all(session, lifecycle, [(code, change) for code in codes], now)
+    except TransitionRefused as refused:
+        if refused.field == "note":  # a response names its text a reason or a comment
+            spec = lifecycle.table.event(event)
+            refused.field = "reason" if spec and "reason" in spec.needs else "comment"
+        raise
+
+
+def response_event(lifecycle: Lifecycle, decision: str) -> str:
+    """The event a decision names; raise BadInput if it is not one that records a response."""
+    events = [spec.name for spec in lifecycle.table.events_with_effect(RESPONSE_EFFECT)]
+    event = decision.replace("-", "_")
+    if event not in events:
+        choices = ", ".join(name.replace("_", "-") for name in events)
+        raise BadInput("decision", f"{decision!r} is not a response; choose from {choices}")
+    return event
+
+
+def amendment_event(lifecycle: Lifecycle) -> str:
+    """The event of the table that applies amendments."""
+    events = lifecycle.table.events_with_effect(AMENDMENT_EFFECT)
+    if not events:
+        raise BadInput("event", "this workflow has no event that applies amendments")
+    return events[0].name
+
+
+def amend(
+    session: Session,
+    lifecycle: Lifecycle,
+    plan: Plan,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str | None,
+    endorsed_by: str | None,
+    endorsed_on: date | None,
+) -> list[Outcome]:
+    """Record one endorsed amendment to each recommendation of `plan`, all or none.
+
+    Each row maps fields of AMENDABLE to their new values; None values are left out.
+    """
+    event = amendment_event(lifecycle)
+
+    def change(fields: Mapping[str, Any]) -> Change:
+        wanted = {field: value for field, value in fields.items() if value is not None}
+        return Change(
+            event,
+            actor,
+            note=reason,
+            endorsed_by=endorsed_by,
+            endorsed_on=endorsed_on,
+            changes=wanted,
+        )
+
+    try:
+        return fire_all(session, lifecycle, [(code, change(row)) for code, row in plan], now)
+    except TransitionRefused as refused:
+        if refused.field == "note":  # an amendment's text is its reason
+            refused.field = "reason"
+        raise
+
+
+def amendment_plan(
+    session: Session,
+    lifecycle: Lifecycle,
+    codes: Sequence[str],
+    report: str | None,
+    plan_file: Path | None,
+    fields: Mapping[str, Any],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The amendments asked for: a plan file's rows, or the same `fields` for each target.
+
+    A plan file stands alone: codes, a report or fields beside it are refused.
+    """
+    given = {name: value for name, value in fields.items() if value is not None}
+    if plan_file is None:
+        event = amendment_event(lifecycle)
+        return [(code, given) for code in targets(session, lifecycle, event, codes, report)]
+    if codes or report or given:
+        raise BadInput("from_file", "a plan file says what changes: give no codes, report or dates")
+    with plan_file.open(newline="", encoding="utf-8-sig") as stream:
+        try:
+            return list(read_plan(stream))
+        except InterchangeError as error:
+            raise InterchangeError(f"{plan_file.name} {error.path}", error.reason) from None
