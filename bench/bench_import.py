@@ -25,6 +25,7 @@ from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 
@@ -38,11 +39,13 @@ NOW = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
 OFFICERS, REPORTS = 200, 40
 STATES = ("proposed", "endorsed", "in_progress", "monitored")
 GOALS = "at least half of Core's rate; peak memory under 300 MiB"
+CLERK = "clerk@council.example"  # who imports it
+LONDON = ZoneInfo("Europe/London")
 
 
 def make_document(rows: int) -> dict[str, Any]:
     """A council's tracker: officers, a panel and a board, reports, `rows` recommendations."""
-    people = [
+    people = [{"name": "Clerk", "email": CLERK, "roles": ["clerk"]}] + [
         {"name": f"Officer {i}", "email": f"officer{i}@council.example", "roles": ["officer"]}
         for i in range(OFFICERS)
     ]
@@ -85,7 +88,7 @@ def import_with_rectrack(document_path: Path, database: Path) -> float:
     with new_session(engine) as session:
         start = time.perf_counter()
         document = read_json(document_path)
-        import_document(session, document, table=table, period=period, by=None, now=NOW)
+        import_document(session, document, table=table, period=period, by=CLERK, now=NOW, tz=LONDON)
         seconds = time.perf_counter() - start
     engine.dispose()
     return seconds

@@ -19,6 +19,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -29,6 +30,8 @@ from workflow.db import new_session
 from workflow.lifecycle import Lifecycle
 from workflow.models import Body, Event, Person, Recommendation, Report
 from workflow.records import Actor, Change
+
+LONDON = ZoneInfo("Europe/London")
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 SHOW_IMPORTS = "import rectrack.cli, workflow.services"
@@ -63,10 +66,16 @@ def seed(engine: Engine) -> str:
             session.add(rec)
             session.flush()
             session.add(
-                Event(recommendation_id=rec.id or 0, event="import", to_state="proposed", at=NOW)
+                Event(
+                    recommendation_id=rec.id or 0,
+                    event="import",
+                    to_state="proposed",
+                    at=NOW,
+                    effective_on=NOW.date(),
+                )
             )
         session.commit()
-        lifecycle = Lifecycle(load_workflow_table())
+        lifecycle = Lifecycle(load_workflow_table(), LONDON)
         clerk = Actor("clerk@x.example", frozenset({"clerk"}), 1)
         for change in (Change("agree", clerk, timescale=date(2027, 6, 30)), Change("start", clerk)):
             services.fire(session, lifecycle, "R/7", change, NOW)

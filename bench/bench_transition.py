@@ -20,6 +20,7 @@ import tempfile
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
 
@@ -30,6 +31,8 @@ from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
 from workflow.models import Body, Person, Recommendation, Report
 from workflow.records import Actor, Change
+
+LONDON = ZoneInfo("Europe/London")
 
 NOW = datetime(2027, 5, 1, 9, 0, tzinfo=UTC)
 NOTE = "not yet"
@@ -157,7 +160,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    lifecycle = Lifecycle(load_workflow_table())  # built once at start-up, as the CLI does
+    lifecycle = Lifecycle(load_workflow_table(), LONDON)  # built once at start-up, as the CLI does
     with tempfile.TemporaryDirectory() as tmp:
         rounds = [one_round(Path(tmp), lifecycle, args.rows) for _ in range(args.rounds)]
     ours_s = min(ours for ours, _ in rounds)

@@ -82,7 +82,7 @@ def import_file(
     """Load a JSON document, with the notices it carries, or a CSV: all or nothing."""
     if services.format_of(path, fmt) == "csv":
         return services.import_recommendations_csv(
-            session, path, table=table, period=period, by=by, now=now, dry_run=dry_run
+            session, path, table=table, period=period, tz=tz, by=by, now=now, dry_run=dry_run
         )
     document = read_json(path)
     notices = check_notices(document.get("notices", []), tz)

@@ -49,7 +49,7 @@ class App:
     def lifecycle(self) -> Lifecycle:
         from workflow.lifecycle import Lifecycle
 
-        return Lifecycle(self.table)
+        return Lifecycle(self.table, self.settings.timezone)
 
     @cached_property
     def engine(self) -> Engine:

@@ -6,9 +6,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from factories import CURRENT_TIME, World, make_world
+from factories import CURRENT_TIME, World, make_recommendation, make_world
+from runner import Cli
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
@@ -19,13 +21,15 @@ from workflow.clock import FixedClock
 from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
 
+LONDON = ZoneInfo("Europe/London")
+
 PG_URL = os.environ.get("RECTRACK_TEST_PG_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.external_service)]
 
 
 @pytest.fixture(scope="session")
 def lifecycle() -> Lifecycle:
-    return Lifecycle(load_workflow_table())
+    return Lifecycle(load_workflow_table(), LONDON)
 
 
 @pytest.fixture
@@ -104,3 +108,31 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def world(session: Session) -> World:
     return make_world(session)
+
+
+# The command line, in process, on a SQLite file of its own
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECTRACK_DATABASE_URL", url)
+    monkeypatch.delenv("RECTRACK_ACTOR", raising=False)
+    monkeypatch.delenv("RECTRACK_CONFIG", raising=False)
+    return url
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], db_url: str) -> Cli:
+    return Cli(capsys)
+
+
+@pytest.fixture
+def code(cli: Cli, db_url: str) -> Iterator[str]:
+    """An initialised database with the personas and one proposed recommendation."""
+    assert cli("init")[0] == 0
+    engine = make_engine(db_url)
+    with new_session(engine) as session:
+        yield make_recommendation(make_world(session), "a")
+    engine.dispose()

@@ -114,6 +114,14 @@ def make_recommendation(
     session.add(rec)
     session.flush()
     assert rec.id is not None
-    session.add(Event(recommendation_id=rec.id, event="import", to_state=state, at=CURRENT_TIME))
+    session.add(
+        Event(
+            recommendation_id=rec.id,
+            event="import",
+            to_state=state,
+            at=CURRENT_TIME,
+            effective_on=CURRENT_TIME.date(),
+        )
+    )
     session.commit()
     return rec.code

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,38 +15,9 @@ from factories import (
     OFFICER,
     OTHER_OFFICER,
     PANEL,
-    make_recommendation,
-    make_world,
 )
 from runner import Cli
 from sqlalchemy import make_url
-
-from workflow.db import make_engine, new_session
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RECTRACK_DATABASE_URL", url)
-    monkeypatch.delenv("RECTRACK_ACTOR", raising=False)
-    monkeypatch.delenv("RECTRACK_CONFIG", raising=False)
-    return url
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_url: str) -> Cli:
-    return Cli(capsys)
-
-
-@pytest.fixture
-def code(cli: Cli, db_url: str) -> Iterator[str]:
-    """An initialised database with the personas and one proposed recommendation."""
-    assert cli("init")[0] == 0
-    engine = make_engine(db_url)
-    with new_session(engine) as session:
-        yield make_recommendation(make_world(session), "a")
-    engine.dispose()
 
 
 def test_init_creates_then_leaves_the_schema_alone(cli: Cli) -> None:
@@ -170,7 +140,7 @@ def test_whole_life_shows_in_the_history(cli: Cli, code: str) -> None:
             "--endorsed-by",
             PANEL,
             "--on",
-            "2027-05-01",
+            "2027-01-25",
             "--by",
             CHAIR,
         ),

@@ -56,6 +56,7 @@ def import_(session: Session, document: object, **options: Any) -> rec.ImportSum
         "period": PERIOD,
         "by": a_clerk(session, document),
         "now": CURRENT_TIME,
+        "tz": LONDON,
     }
     return import_document(session, document, **defaults | options)
 
@@ -305,6 +306,7 @@ def test_a_recommendation_without_history_gets_one_import_line(world: World) -> 
             "to_state": "proposed",
             "actor": CLERK,
             "at": CURRENT_TIME.isoformat(),
+            "effective_on": CURRENT_TIME.date().isoformat(),
             "note": None,
             "data": {},
         }
@@ -522,7 +524,6 @@ REFUSALS: list[tuple[str, Mutation, str]] = [
     ("body twice", add("bodies", {"name": "Sample Panel", "kind": "other"}), "bodies[1].name: a"),
     ("chair", put("bodies[0].chair", "x@y"), f"bodies[0].chair: {NO_ONE}"),
     ("meeting body", put("meetings[0].body", "Cabinet"), "meetings[0].body: no body named"),
-    ("naive time", put("meetings[0].starts_at", "2027-04-20T18:00"), "has no UTC offset"),
     ("not a time", put("meetings[0].starts_at", "soon"), "'soon' is not a date and time"),
     ("bad date", put("reports[0].submitted_on", "2027-02-30"), "'2027-02-30' is not a date"),
     ("local date", put("reports[0].submitted_on", "05/01/2027"), "is not a date (YYYY-MM-DD)"),
@@ -651,7 +652,7 @@ def test_a_write_the_database_refuses_leaves_nothing_behind(world: World) -> Non
     make_recommendation(world, "a")  # ... and now it is
     before = row_counts(world.session)
     with pytest.raises(InterchangeError, match=r"^import: the database refused it: "):
-        write(world.session, validated, by=None, now=CURRENT_TIME)
+        write(world.session, validated, by=None, now=CURRENT_TIME, today=CURRENT_TIME.date())
     assert row_counts(world.session) == before
 
 

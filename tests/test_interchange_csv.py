@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER, World, make_recommendation, row_counts
@@ -28,6 +29,7 @@ def import_(world: World, *lines: str, **options: Any) -> ImportSummary:
         "period": Period(2, "month"),
         "by": CLERK,
         "now": CURRENT_TIME,
+        "tz": ZoneInfo("Europe/London"),
     }
     return import_csv(world.session, StringIO("\n".join(lines) + "\n"), **defaults | options)
 

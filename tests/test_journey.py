@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -25,8 +26,11 @@ import pytest
 
 from config.settings import KEYS
 from rectrack.cli import main
+from workflow.clock import FixedClock
 
 CLERK = "democratic.services@oxford.example"
+# The clerk types the life in after it was lived; each change is dated as typed.
+CLOCK = FixedClock(datetime(2027, 4, 27, 9, 0, tzinfo=UTC))
 EXECUTIVE = "cllr.vannooijen@oxford.example"
 CHAIR = "cllr.armitage@oxford.example"  # of the panel that made the report
 BOARD_CHAIR = "cllr.price@oxford.example"  # of the board it went to
@@ -60,7 +64,7 @@ class Journey:
     def call(self, *args: str) -> Result:
         out, err = StringIO(), StringIO()
         with redirect_stdout(out), redirect_stderr(err):
-            status = main(list(args))
+            status = main(list(args), CLOCK)
         return Result(status, out.getvalue(), err.getvalue())
 
     def run(self, *args: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import CHAIR, CLERK, EXECUTIVE, OFFICER, OTHER_OFFICER, PANEL, REPORT, persona
@@ -13,6 +14,8 @@ from config import EventSpec, load_workflow_table
 from workflow.errors import TransitionRefused
 from workflow.lifecycle import Lifecycle
 from workflow.records import Actor, Change, Subject
+
+LONDON = ZoneInfo("Europe/London")
 
 TABLE = load_workflow_table()
 CODE = f"{REPORT}/a"
@@ -309,7 +312,7 @@ def test_allowed_lists_the_events_from_a_state_in_table_order(lifecycle: Lifecyc
 
 
 def test_the_chair_of_another_body_may_not_act_as_chair() -> None:
-    lifecycle = Lifecycle(TABLE)
+    lifecycle = Lifecycle(TABLE, LONDON)
     other_chair = Actor("other.chair@council.example", frozenset({"chair"}))
     refused = refusal(lifecycle, subject_in("monitored"), Change("sign_off", other_chair))
     assert refused.rule == (

@@ -42,13 +42,29 @@ def test_history_times_are_local_in_summer() -> None:
         "to_state": "endorsed",
         "actor": "exec@council.example",
         "at": "2027-04-20T18:30:00+00:00",
+        "effective_on": "2027-04-20",
         "note": None,
     }
     assert "2027-04-20 19:30 agree" in detail(view(history=[line]), LONDON)
 
 
+def test_a_backdated_line_shows_the_day_it_happened_and_when_it_was_recorded() -> None:
+    line = {
+        "event": "agree",
+        "from_state": "proposed",
+        "to_state": "endorsed",
+        "actor": "exec@council.example",
+        "at": "2027-04-27T09:00:00+00:00",
+        "effective_on": "2027-04-20",
+        "note": None,
+    }
+    shown = detail(view(history=[line]), LONDON)
+    assert "2027-04-20 (recorded 2027-04-27 10:00) agree" in shown
+
+
 def test_a_late_evening_update_is_dated_the_local_day() -> None:
     update = {"note": "done", "rag": None, "by": None, "at": "2027-06-30T23:30:00+00:00"}
+    update["effective_on"] = "2027-07-01"
     assert "2027-07-01 done" in detail(view(updates=[update]), LONDON)
 
 

@@ -60,7 +60,11 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path)
 
 
 def test_a_row_pointing_at_nothing_is_refused(session: Session) -> None:
-    session.add(Event(recommendation_id=9999, event="x", to_state="proposed", at=CURRENT_TIME))
+    day = CURRENT_TIME.date()
+    orphan = Event(
+        recommendation_id=9999, event="x", to_state="p", at=CURRENT_TIME, effective_on=day
+    )
+    session.add(orphan)
     with pytest.raises(IntegrityError):
         session.commit()
 
@@ -98,6 +102,7 @@ def test_history_data_keeps_its_shape(world: World) -> None:
         event="amend",
         from_state="endorsed",
         to_state="amended",
+        effective_on=CURRENT_TIME.date(),
         actor_id=None,
         at=CURRENT_TIME,
         data=data,
@@ -132,7 +137,13 @@ def test_the_newest_response_is_the_one_that_counts(world: World) -> None:
     by = world.actor(EXECUTIVE).person_id
     for decision in ("note", "agree"):
         world.session.add(
-            Response(recommendation_id=rec_id, decision=decision, by_id=by, at=CURRENT_TIME)
+            Response(
+                recommendation_id=rec_id,
+                decision=decision,
+                by_id=by,
+                at=CURRENT_TIME,
+                effective_on=CURRENT_TIME.date(),
+            )
         )
     world.session.commit()
     assert store.latest_responses(session=world.session)[rec_id].decision == "agree"

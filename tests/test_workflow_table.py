@@ -10,6 +10,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import CHAIR, CLERK, EXECUTIVE, World, make_recommendation, persona
@@ -24,6 +25,8 @@ from workflow.errors import TransitionRefused
 from workflow.lifecycle import Lifecycle
 from workflow.models import Response
 from workflow.records import Change, Subject
+
+LONDON = ZoneInfo("Europe/London")
 
 DEFAULT_TEXT = resources.files("config").joinpath("workflow.toml").read_text("utf-8")
 Data = dict[str, Any]
@@ -51,13 +54,13 @@ def test_the_default_table_loads() -> None:
 
 
 def test_a_council_may_rename_an_event(tmp_path: Path) -> None:
-    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree))
+    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree), LONDON)
     change = Change("accept", persona(EXECUTIVE), timescale=date(2027, 6, 30))
     assert lifecycle.fire(Subject("R/1", "proposed"), change).after == "endorsed"
 
 
 def test_the_old_name_of_a_renamed_event_is_unknown(tmp_path: Path) -> None:
-    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree))
+    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree), LONDON)
     change = Change("agree", persona(EXECUTIVE), timescale=date(2027, 6, 30))
     with pytest.raises(TransitionRefused, match="there is no event 'agree'"):
         lifecycle.fire(Subject("R/1", "proposed"), change)
@@ -66,7 +69,7 @@ def test_the_old_name_of_a_renamed_event_is_unknown(tmp_path: Path) -> None:
 def test_a_renamed_event_keeps_its_effects_in_the_service(
     tmp_path: Path, world: World, clock: FixedClock
 ) -> None:
-    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree))
+    lifecycle = Lifecycle(council_copy(tmp_path, rename_agree), LONDON)
     code = make_recommendation(world)
     change = Change("accept", world.actor(EXECUTIVE), timescale=date(2027, 6, 30))
     services.fire(world.session, lifecycle, code, change, clock.now())
@@ -96,7 +99,7 @@ def add_deferred(text: str) -> str:
 
 
 def test_a_council_may_add_a_state(tmp_path: Path) -> None:
-    lifecycle = Lifecycle(council_copy(tmp_path, add_deferred))
+    lifecycle = Lifecycle(council_copy(tmp_path, add_deferred), LONDON)
     subject = Subject("R/1", "proposed", chair_email=CHAIR)
     lifecycle.fire(subject, Change("defer", persona(CHAIR), note="after the election"))
     assert subject.state == "deferred"
@@ -111,7 +114,7 @@ def test_a_council_may_change_who_may_fire_an_event(tmp_path: Path) -> None:
             'dest = "closed"\nroles = ["chair", "clerk"]', 'dest = "closed"\nroles = ["clerk"]'
         )
 
-    lifecycle = Lifecycle(council_copy(tmp_path, clerks_sign_off))
+    lifecycle = Lifecycle(council_copy(tmp_path, clerks_sign_off), LONDON)
     with pytest.raises(TransitionRefused, match="only a clerk may sign_off"):
         lifecycle.fire(Subject("R/1", "monitored"), Change("sign_off", persona(CHAIR)))
 

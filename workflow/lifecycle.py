@@ -7,11 +7,14 @@ what the person asking may do instead.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from transitions import EventData, Machine, MachineError
 
 from config.workflow_table import EventSpec, WorkflowTable, WorkflowTableError
+from workflow.clock import local_day
 from workflow.errors import TransitionRefused
 from workflow.guards import NEEDS, first_refusal, may
 from workflow.records import Actor, Change, Outcome, Refusal, Subject
@@ -38,9 +41,11 @@ def check_needs(table: WorkflowTable) -> None:
 
 
 class Lifecycle:
-    def __init__(self, table: WorkflowTable) -> None:
+    """The workflow in force: its table, and the council's zone that dates its changes."""
+
+    def __init__(self, table: WorkflowTable, tz: ZoneInfo) -> None:
         check_needs(table)
-        self.table = table
+        self.table, self.tz = table, tz
         transitions: list[dict[str, Any]] = [
             {**spec.as_transition(), "conditions": [_check]} for spec in table.events
         ]
@@ -66,6 +71,10 @@ class Lifecycle:
             for spec in self.table.events
             if subject.state in spec.sources and may(spec, subject, actor)
         ]
+
+    def today(self, now: datetime) -> date:
+        """The council's day at the instant `now`."""
+        return local_day(now, self.tz)
 
     def is_final(self, state: str) -> bool:
         return state in self.table.final

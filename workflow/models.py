@@ -37,6 +37,7 @@ class Meeting(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     starts_at: datetime
     title: str = ""
+    cancelled_at: datetime | None = None  # kept, with its history, when cancelled
 
 
 class Report(SQLModel, table=True):
@@ -58,6 +59,8 @@ class Recommendation(SQLModel, table=True):
     code: str = Field(unique=True)
     text: str
     priority: str | None = None
+    group_name: str | None = Field(default=None, sa_type=String(64))  # "key", "individual"
+    parent_id: int | None = Field(default=None, foreign_key="recommendation.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     lead_member_id: int | None = Field(default=None, foreign_key="person.id")
     state: str = Field(sa_type=String(32), index=True)
@@ -77,6 +80,8 @@ class Response(SQLModel, table=True):
     comment: str | None = None
     by_id: int | None = Field(default=None, foreign_key="person.id")
     at: datetime
+    effective_on: date  # the day it was decided; `at` is when it was recorded
+    undone: bool = False  # its event was undone: kept, no longer in force
 
 
 class Amendment(SQLModel, table=True):
@@ -88,6 +93,7 @@ class Amendment(SQLModel, table=True):
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # field: [old, new]
     by_id: int | None = Field(default=None, foreign_key="person.id")
     at: datetime
+    undone: bool = False
 
 
 class ProgressUpdate(SQLModel, table=True):
@@ -97,6 +103,8 @@ class ProgressUpdate(SQLModel, table=True):
     rag: str | None = Field(default=None, sa_type=String(8))
     by_id: int | None = Field(default=None, foreign_key="person.id")
     at: datetime
+    effective_on: date
+    undone: bool = False
 
 
 class Milestone(SQLModel, table=True):
@@ -115,7 +123,20 @@ class Indicator(SQLModel, table=True):
     unit: str | None = None
     baseline: float | None = None
     target: float | None = None
-    actual: float | None = None
+    actual: float | None = None  # the latest of its readings
+
+
+class IndicatorReading(SQLModel, table=True):
+    """One actual of an indicator, on the day it was measured."""
+
+    __tablename__ = "indicator_reading"
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    value: float
+    on: date
+    by_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime
 
 
 class Event(SQLModel, table=True):
@@ -127,9 +148,23 @@ class Event(SQLModel, table=True):
     from_state: str | None = Field(default=None, sa_type=String(32))
     to_state: str = Field(sa_type=String(32))
     actor_id: int | None = Field(default=None, foreign_key="person.id")
-    at: datetime
+    at: datetime  # when it was recorded
+    effective_on: date  # the day it happened: a meeting, a board's decision
     note: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class Audit(SQLModel, table=True):
+    """One change to a person, body or meeting: who, when, what before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    record: str = Field(sa_type=String(16))  # person, body or meeting
+    key: str  # the record as a document names it: an email, a name, a body and start
+    action: str = Field(sa_type=String(16))  # add, edit, move, cancel
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = Field(index=True)
 
 
 # The table each related kind of records is kept in (the kinds: workflow.records.RELATED).

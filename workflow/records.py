@@ -33,6 +33,7 @@ class Change:
     endorsed_on: date | None = None
     outcome: str | None = None
     changes: Mapping[str, Any] = field(default_factory=dict)
+    on: date | None = None  # the day it was decided; the council's today when not given
 
 
 @dataclass(frozen=True)

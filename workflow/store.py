@@ -97,6 +97,7 @@ class RecState:
     body: str  # the body that made it: its report's from body
     chair_email: str | None  # that body's chair, whose chair's acts are on it
     last_response: str | None  # the decision of its latest response, if any
+    submitted_on: date  # the day its report was submitted: nothing of it happened before
 
 
 _Owner, _Chair = aliased(Person), aliased(Person)
@@ -126,6 +127,7 @@ _LOAD_STATE = (
         col(Body.name),
         col(_Chair.email),
         _LAST_RESPONSE,
+        col(Report.submitted_on),
     )
     .join(Report, col(Report.id) == col(Recommendation.report_id))
     .join(Body, col(Body.id) == col(Report.from_body_id))
@@ -176,10 +178,14 @@ def append_event(
     to_state: str,
     actor_id: int | None,
     at: datetime,
+    effective_on: date,
     note: str | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> None:
-    """Add a line to a recommendation's history, which is never updated or deleted."""
+    """Add a line to a recommendation's history, which is never updated or deleted.
+
+    `at` is when it is recorded; `effective_on` the day it happened.
+    """
     values = {
         "recommendation_id": rec_id,
         "event": event,
@@ -187,6 +193,7 @@ def append_event(
         "to_state": to_state,
         "actor_id": actor_id,
         "at": at,
+        "effective_on": effective_on,
         "note": note,
         "data": dict(data or {}),
     }

@@ -24,6 +24,7 @@ class ResponseView(TypedDict):
     comment: str | None
     by: str | None
     at: str
+    effective_on: str
 
 
 Related = Mapping[str, Sequence[Any]]  # the rows of each kind of workflow.records.RELATED
@@ -48,6 +49,7 @@ def response_view(row: Response, emails: Mapping[int, str]) -> ResponseView:
         "comment": row.comment,
         "by": _email(emails, row.by_id),
         "at": row.at.isoformat(),
+        "effective_on": row.effective_on.isoformat(),
     }
 
 
@@ -126,6 +128,7 @@ def update_view(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any
         "rag": row.rag,
         "by": _email(emails, row.by_id),
         "at": row.at.isoformat(),
+        "effective_on": row.effective_on.isoformat(),
     }
 
 
@@ -164,6 +167,7 @@ def history_line(row: Event, emails: Mapping[int, str]) -> dict[str, Any]:
         "to_state": row.to_state,
         "actor": _email(emails, row.actor_id),
         "at": row.at.isoformat(),
+        "effective_on": row.effective_on.isoformat(),
         "note": row.note,
         "data": row.data,
     }

@@ -34,6 +34,15 @@ def _report(codes: Sequence[str], outcomes: Sequence[Outcome], by: str, as_json:
         click.echo(f"{code}: {o.event}, {o.before} -> {o.after} (by {by})")
 
 
+def on_option(function: Any) -> Any:
+    return click.option(
+        "--on",
+        type=DATE,
+        help="The day it was decided or happened (default: today); for an endorsement, the"
+        " day the body endorsed it.",
+    )(function)
+
+
 def report_option(function: Any) -> Any:
     return click.option(
         "--report",
@@ -49,6 +58,7 @@ def report_option(function: Any) -> Any:
 @click.option("--timescale", type=DATE, help="The date it will be done by (agree, agree-in-part).")
 @click.option("--comment", help="The comment, or the part not agreed (agree-in-part, note).")
 @click.option("--reason", help="Why the executive disagrees (disagree).")
+@on_option
 @by_option
 @json_option
 @pass_app
@@ -60,6 +70,7 @@ def respond(
     timescale: date | None,
     comment: str | None,
     reason: str | None,
+    on: date | None,
     by: str | None,
     as_json: bool,
 ) -> None:
@@ -80,6 +91,7 @@ def respond(
             timescale=timescale,
             comment=comment,
             reason=reason,
+            on=on,
         )
     _report(chosen, outcomes, actor.email, as_json)
 
@@ -90,7 +102,7 @@ def respond(
 @report_option
 @click.option("--note", help="The reason, comment or commentary the event needs.")
 @click.option("--endorsed-by", metavar="BODY", help="The body that endorsed it (withdraw).")
-@click.option("--on", "endorsed_on", type=DATE, help="The date the body endorsed it.")
+@on_option
 @click.option(
     "--outcome",
     help="How it closes, where the event offers a choice: withdrawn or superseded (withdraw);"
@@ -106,7 +118,7 @@ def fire(
     report: str | None,
     note: str | None,
     endorsed_by: str | None,
-    endorsed_on: date | None,
+    on: date | None,
     outcome: str | None,
     by: str | None,
     as_json: bool,
@@ -122,8 +134,9 @@ def fire(
             actor,
             note=note,
             endorsed_by=endorsed_by,
-            endorsed_on=endorsed_on,
+            endorsed_on=on,
             outcome=outcome,
+            on=on,
         )
         chosen = services.targets(session, app.lifecycle, name, codes, report)
         changes = [(code, change) for code in chosen]
@@ -135,16 +148,20 @@ def fire(
 @click.argument("code")
 @click.option("--note", required=True, help="What has been done, and what is next.")
 @click.option("--rag", type=click.Choice(RAGS), help="The RAG status now.")
+@on_option
 @by_option
 @json_option
 @pass_app
-def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_json: bool) -> None:
+def update(
+    app: App, code: str, note: str, rag: str | None, on: date | None, by: str | None, as_json: bool
+) -> None:
     """Write a progress update (the owner or a clerk); the state stays."""
     from workflow import services
 
     with app.session() as session:
         actor = services.actor_for(session, by)
-        services.add_update(session, app.lifecycle, code, actor, note, rag, app.clock.now())
+        now = app.clock.now()
+        services.add_update(session, app.lifecycle, code, actor, note, rag, now, on)
     if as_json:
         emit_json({"code": code, "event": services.PROGRESS_UPDATE, "rag": rag, "by": actor.email})
     else:
@@ -166,7 +183,7 @@ def update(app: App, code: str, note: str, rag: str | None, by: str | None, as_j
 @click.option("--monitoring-date", type=DATE, help="The new monitoring date.")
 @click.option("--reason", required=True, help="Why it changes.")
 @click.option("--endorsed-by", required=True, metavar="BODY", help="The body that endorsed it.")
-@click.option("--on", "endorsed_on", required=True, type=DATE, help="The date it was endorsed.")
+@click.option("--on", "endorsed_on", required=True, type=DATE, help="The day the body endorsed it.")
 @by_option
 @json_option
 @pass_app

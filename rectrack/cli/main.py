@@ -18,6 +18,7 @@ from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
+from workflow.clock import Clock
 from workflow.errors import RectrackError, WorkflowError
 
 REFUSED, BAD_INPUT = 1, 2
@@ -35,7 +36,9 @@ REFUSED, BAD_INPUT = 1, 2
 @click.pass_context
 def cli(ctx: click.Context, config_file: Path | None) -> None:
     """Track scrutiny recommendations from proposal to sign-off."""
-    app = App(load_settings(config_file))
+    clock: Clock | None = ctx.obj  # what main() was given, if anything
+    settings = load_settings(config_file)
+    app = App(settings, clock) if clock is not None else App(settings)
     app.table  # noqa: B018 - a broken workflow table is refused before any command runs
     ctx.obj = app
 
@@ -61,13 +64,17 @@ for command in (
     cli.add_command(command)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; print errors as one line on stderr, never a traceback."""
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    """Run the command line; print errors as one line on stderr, never a traceback.
+
+    `clock` stands in for the system's (tests run a day of 2027 whenever they run).
+    """
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="rectrack",
             standalone_mode=False,
+            obj=clock,
         )
     except click.exceptions.Exit as done:
         return done.exit_code

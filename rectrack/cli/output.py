@@ -118,12 +118,20 @@ def _section(title: str, items: Sequence[Mapping[str, Any]], line: Any) -> list[
 def _response(r: Mapping[str, Any], tz: ZoneInfo) -> str:
     timescale = f" by {r['timescale']}" if r["timescale"] else ""
     comment = f": {r['comment']}" if r["comment"] else ""
-    return f"{_local(r['at'], tz)} {r['decision']}{timescale} ({r['by'] or '-'}){comment}"
+    return f"{_day(r, tz)} {r['decision']}{timescale} ({r['by'] or '-'}){comment}"
 
 
 def _update(u: Mapping[str, Any], tz: ZoneInfo) -> str:
     rag = f" [{u['rag']}]" if u["rag"] else ""
-    return f"{_local(u['at'], tz)}{rag} {u['note']} ({u['by'] or '-'})"
+    return f"{_day(u, tz)}{rag} {u['note']} ({u['by'] or '-'})"
+
+
+def _day(line: Mapping[str, Any], tz: ZoneInfo, with_time: bool = False) -> str:
+    """The day it happened, and when it was recorded if that was another day."""
+    recorded = _local(line["at"], tz, with_time)
+    if recorded.startswith(line["effective_on"]):
+        return recorded
+    return f"{line['effective_on']} (recorded {recorded})"
 
 
 def _amendment(a: Mapping[str, Any]) -> str:
@@ -154,6 +162,4 @@ def _figure(value: float | None, unit: str) -> str:
 def _history(h: Mapping[str, Any], tz: ZoneInfo) -> str:
     states = f"{h['from_state'] or '-'} -> {h['to_state']}"
     note = f": {h['note']}" if h["note"] else ""
-    return (
-        f"{_local(h['at'], tz, with_time=True)} {h['event']} {states} ({h['actor'] or '-'}){note}"
-    )
+    return f"{_day(h, tz, with_time=True)} {h['event']} {states} ({h['actor'] or '-'}){note}"

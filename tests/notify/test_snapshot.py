@@ -79,7 +79,12 @@ def test_a_recommendation_comes_with_its_owner_body_and_latest_update(mixed: Wor
     rec = session.exec(select(Recommendation).where(Recommendation.code == "CCS/09/b")).one()
     for note in ("Plan drafted", "Plan agreed"):
         session.add(
-            ProgressUpdate(recommendation_id=rec.id or 0, note=note, at=at(date(2027, 3, 1)))
+            ProgressUpdate(
+                recommendation_id=rec.id or 0,
+                note=note,
+                at=at(date(2027, 3, 1)),
+                effective_on=date(2027, 3, 1),
+            )
         )
     session.commit()
     [loaded] = snapshot_of(session, window(RULES, at(date(2027, 3, 28)), None)).recommendations[:1]

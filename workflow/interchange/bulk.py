@@ -31,7 +31,17 @@ _SINCE = select(_rec.c.code, _rec.c.id).where(_rec.c.id > bindparam("floor"))
 # So the recommendations above the floor without any history are exactly this
 # chunk's recommendations that came without it, whatever else runs meanwhile.
 _IMPORT_LINES = insert(_event).from_select(
-    ["recommendation_id", "event", "from_state", "to_state", "actor_id", "at", "note", "data"],
+    [
+        "recommendation_id",
+        "event",
+        "from_state",
+        "to_state",
+        "actor_id",
+        "at",
+        "effective_on",
+        "note",
+        "data",
+    ],
     select(
         _rec.c.id,
         literal("import", _event.c.event.type),
@@ -39,6 +49,7 @@ _IMPORT_LINES = insert(_event).from_select(
         _rec.c.state,
         bindparam("actor_id", type_=_event.c.actor_id.type),
         bindparam("at", type_=_event.c.at.type),
+        bindparam("effective_on", type_=_event.c.effective_on.type),
         null(),
         bindparam("data", type_=_event.c.data.type),
     ).where(

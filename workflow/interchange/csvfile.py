@@ -11,12 +11,14 @@ import csv
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow import store
+from workflow.clock import local_day
 from workflow.errors import InterchangeError
 from workflow.interchange.bulk import Progress
 from workflow.interchange.checks import shown
@@ -45,6 +47,7 @@ def import_csv(
     period: Period,
     by: str | None,
     now: datetime,
+    tz: ZoneInfo,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
@@ -60,7 +63,8 @@ def import_csv(
     )
     validated = Validated((), (), (), (), recs)
     by = importer(session, validated, table, known, by)
-    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress)
+    today = local_day(now, tz)
+    write(session, validated, by=by, now=now, today=today, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
 
 

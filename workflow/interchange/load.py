@@ -8,7 +8,7 @@ references resolved by maps built once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from config.addresses import normal
 from config.periods import Period
 from config.workflow_table import WorkflowTable
+from workflow.clock import local_day
 from workflow.db import transaction
 from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
 from workflow.interchange.bulk import Ids, Progress, write_recommendations
@@ -47,7 +48,7 @@ def import_document(
     now: datetime,
     dry_run: bool = False,
     progress: Progress | None = None,
-    tz: ZoneInfo | None = None,
+    tz: ZoneInfo,
     then: Then | None = None,
 ) -> ImportSummary:
     """Validate the whole document, then write all of it or (on any refusal) none of it.
@@ -62,7 +63,17 @@ def import_document(
     known = read_known(session)
     validated = validate_document(document, table=table, period=period, known=known, tz=tz)
     by = importer(session, validated, table, known, by)
-    write(session, validated, by=by, now=now, dry_run=dry_run, progress=progress, then=then)
+    today = local_day(now, tz)
+    write(
+        session,
+        validated,
+        by=by,
+        now=now,
+        today=today,
+        dry_run=dry_run,
+        progress=progress,
+        then=then,
+    )
     return ImportSummary.of(validated)
 
 
@@ -109,11 +120,16 @@ def write(
     *,
     by: str | None,
     now: datetime,
+    today: date,
     dry_run: bool = False,
     progress: Progress | None = None,
     then: Then | None = None,
 ) -> None:
-    """Write validated records in one transaction and commit; with `dry_run`, write nothing."""
+    """Write validated records in one transaction and commit; with `dry_run`, write nothing.
+
+    `today`, the council's day at `now`, dates the line each recommendation gets that
+    came without a history.
+    """
     if dry_run:
         return
     try:
@@ -125,7 +141,7 @@ def write(
                 _ids(connection, Body, "name"),
                 _ids(connection, Report, "reference"),
             )
-            line = {"actor_id": ids.people[by] if by else None, "at": now}
+            line = {"actor_id": ids.people[by] if by else None, "at": now, "effective_on": today}
             write_recommendations(connection, validated.recommendations, ids, line, progress)
             if then is not None:
                 then(session)

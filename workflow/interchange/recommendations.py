@@ -7,7 +7,7 @@ lists) costs one pass over its fields and one tuple.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from workflow.interchange import checks
@@ -121,8 +121,15 @@ def response(raw: object, path: str, scope: Scope) -> ResponseRecord:
         checks.maybe_day(record.get("timescale"), f"{path}.timescale"),
         checks.maybe_text(record.get("comment"), f"{path}.comment"),
         person_ref(record.get("by"), f"{path}.by", scope),
-        checks.instant(record["at"], f"{path}.at"),
+        *_when(record, path),
     )
+
+
+def _when(record: dict[str, Any], path: str) -> tuple[datetime, date]:
+    """When it was recorded, and the day it happened: that day, unless it says another."""
+    at = checks.instant(record["at"], f"{path}.at")
+    on = checks.maybe_day(record.get("effective_on"), f"{path}.effective_on")
+    return at, on or at.astimezone(UTC).date()
 
 
 def update(raw: object, path: str, scope: Scope) -> UpdateRecord:
@@ -131,7 +138,7 @@ def update(raw: object, path: str, scope: Scope) -> UpdateRecord:
         checks.text(record["note"], f"{path}.note"),
         checks.maybe_choice(record.get("rag"), RAGS, f"{path}.rag", "RAG status"),
         person_ref(record.get("by"), f"{path}.by", scope),
-        checks.instant(record["at"], f"{path}.at"),
+        *_when(record, path),
     )
 
 
@@ -179,7 +186,7 @@ def history_line(raw: object, path: str, scope: Scope) -> HistoryRecord:
         checks.maybe_choice(record.get("from_state"), states, f"{path}.from_state", "state"),
         checks.choice(record["to_state"], states, f"{path}.to_state", "state"),
         person_ref(record.get("actor"), f"{path}.actor", scope),
-        checks.instant(record["at"], f"{path}.at"),
+        *_when(record, path),
         checks.maybe_text(record.get("note"), f"{path}.note"),
         checks.mapping(record.get("data"), f"{path}.data"),
     )

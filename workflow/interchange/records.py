@@ -46,6 +46,7 @@ class ResponseRecord(NamedTuple):
     comment: str | None
     by: str | None
     at: datetime
+    effective_on: date
 
 
 class UpdateRecord(NamedTuple):
@@ -53,6 +54,7 @@ class UpdateRecord(NamedTuple):
     rag: str | None
     by: str | None
     at: datetime
+    effective_on: date
 
 
 class AmendmentRecord(NamedTuple):
@@ -85,6 +87,7 @@ class HistoryRecord(NamedTuple):
     to_state: str
     actor: str | None
     at: datetime
+    effective_on: date
     note: str | None
     data: dict[str, Any]
 

@@ -55,6 +55,7 @@ class _Response(TypedDict):
 
 
 class ResponseDoc(_Response, total=False):
+    effective_on: str
     timescale: str | None
     comment: str | None
     by: str | None
@@ -66,6 +67,7 @@ class _Update(TypedDict):
 
 
 class UpdateDoc(_Update, total=False):
+    effective_on: str
     rag: str | None
     by: str | None
 
@@ -110,6 +112,7 @@ class _HistoryLine(TypedDict):
 
 
 class HistoryLineDoc(_HistoryLine, total=False):
+    effective_on: str
     from_state: str | None
     actor: str | None
     note: str | None

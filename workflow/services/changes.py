@@ -72,6 +72,7 @@ def fire_in(
 ) -> Outcome:
     """Fire `change` on `code` in the transaction the caller holds."""
     rec = _load(session, code, expected_version)
+    change = replace(change, on=effective_day(lifecycle, rec, change.on, now))
     if change.changes:
         change = replace(change, changes=_differences(rec, change.changes))
     outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
@@ -94,19 +95,24 @@ def add_update(
     note: str,
     rag: str | None,
     now: datetime,
+    on: date | None = None,
 ) -> None:
-    """Record a progress update: the state stays, the history gains a line."""
-    check_inputs(Change(PROGRESS_UPDATE, actor, note=note))
+    """Record a progress update, as of `on` (today if not given): the state stays, the
+    history gains a line.
+    """
+    check_inputs(Change(PROGRESS_UPDATE, actor, note=note, on=on))
     with transaction(session):
         rec = _load(session, code, None)
         subject = _subject(session, rec, lifecycle)
         refusal = _update_refusal(lifecycle, subject, actor, note, rag)
         if refusal:
             lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
+        day = effective_day(lifecycle, rec, on, now)
         row = {"recommendation_id": rec.id, "note": note, "rag": rag, "by_id": actor.person_id}
-        store.add_row(session=session, model=ProgressUpdate, values={**row, "at": now})
+        row |= {"at": now, "effective_on": day}
+        store.add_row(session=session, model=ProgressUpdate, values=row)
         _save(session, rec, {"rag": rag} if rag else {})
-        change = Change(PROGRESS_UPDATE, actor, note=note)
+        change = Change(PROGRESS_UPDATE, actor, note=note, on=day)
         data = {"rag": rag} if rag else {}
         _record(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
 
@@ -126,6 +132,20 @@ def _update_refusal(
     return None
 
 
+def effective_day(lifecycle: Lifecycle, rec: RecState, on: date | None, now: datetime) -> date:
+    """The day a change happened: `on`, or the council's today; never later, nor before
+    the report was submitted. Raise BadInput (field `on`) otherwise.
+    """
+    today = lifecycle.today(now)
+    day = on or today
+    if day > today:
+        raise BadInput("on", f"{day} is in the future: a change is dated the day it happened")
+    if day < rec.submitted_on:
+        reason = f"{day} is before {rec.code}'s report was submitted, on {rec.submitted_on}"
+        raise BadInput("on", reason)
+    return day
+
+
 def check_inputs(change: Change) -> None:
     """Raise BadInput, naming the field, for a text too long or a date out of range."""
     texts = {"note": change.note, "text": change.changes.get("text")}
@@ -133,7 +153,7 @@ def check_inputs(change: Change) -> None:
         reason = too_long(value, TEXT_MAX) if isinstance(value, str) else None
         if reason:
             raise BadInput(field, f"the {field} {reason}")
-    days = {"timescale": change.timescale, "endorsed_on": change.endorsed_on}
+    days = {"timescale": change.timescale, "endorsed_on": change.endorsed_on, "on": change.on}
     days |= {key: change.changes.get(key) for key in ("target_date", "monitoring_date")}
     for field, day in days.items():
         reason = out_of_range(day) if isinstance(day, date) else None
@@ -189,6 +209,7 @@ def _record(
         to_state=after,
         actor_id=change.actor.person_id,
         at=now,
+        effective_on=change.on or now.date(),
         note=change.note,
         data=data,
     )

@@ -62,15 +62,17 @@ def respond(
     timescale: date | None = None,
     comment: str | None = None,
     reason: str | None = None,
+    on: date | None = None,
 ) -> list[Outcome]:
-    """Record the executive's response to each: an event of the table that records one.
+    """Record the executive's response to each, decided `on` (today if not given).
 
-    `decision` is the event's name, with hyphens or underscores (`agree-in-part`).
-    A reason (for disagreeing) or a comment becomes the response's text.
+    `decision` is the event's name, with hyphens or underscores (`agree-in-part`),
+    of an event of the table that records a response. A reason (for disagreeing) or
+    a comment becomes the response's text.
     """
     event = response_event(lifecycle, decision)
     note = reason if reason is not None else comment
-    change = Change(event, actor, note=note, timescale=timescale)
+    change = Change(event, actor, note=note, timescale=timescale, on=on)
     try:
         return fire_all(session, lifecycle, [(code, change) for code in codes], now)
     except TransitionRefused as refused:
@@ -112,6 +114,7 @@ def amend(
     """Record one endorsed amendment to each recommendation of `plan`, all or none.
 
     Each row maps fields of AMENDABLE to their new values; None values are left out.
+    An amendment takes effect the day it was endorsed.
     """
     event = amendment_event(lifecycle)
 
@@ -124,6 +127,7 @@ def amend(
             endorsed_by=endorsed_by,
             endorsed_on=endorsed_on,
             changes=wanted,
+            on=endorsed_on,
         )
 
     try:

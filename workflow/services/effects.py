@@ -35,6 +35,7 @@ def record_response(
         "comment": change.note,
         "by_id": change.actor.person_id,
         "at": now,
+        "effective_on": change.on,
     }
     store.add_row(session=session, model=Response, values=row)
     return {}, {"timescale": iso(change.timescale)} if change.timescale else {}
@@ -83,6 +84,7 @@ def record_progress(
         "rag": None,
         "by_id": change.actor.person_id,
         "at": now,
+        "effective_on": change.on,
     }
     store.add_row(session=session, model=ProgressUpdate, values=row)
     return {}, {}

@@ -33,6 +33,7 @@ def import_recommendations_csv(
     *,
     table: WorkflowTable,
     period: Period,
+    tz: ZoneInfo,
     by: str | None,
     now: datetime,
     dry_run: bool = False,
@@ -47,6 +48,7 @@ def import_recommendations_csv(
             period=period,
             by=by,
             now=now,
+            tz=tz,
             dry_run=dry_run,
             progress=progress,
         )
