@@ -34,7 +34,11 @@ _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", 
 _TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts", "endorsers"})
 _ACT_KEYS = frozenset({"roles"})
 # The acts rectrack performs that leave the state alone; the table says who may do each.
-ACTS = {"progress_update": "write a progress update", "import": "import"}  # name: in words
+ACTS = {  # name: in words
+    "progress_update": "write a progress update",
+    "import": "import",
+    "undo": "undo a change",
+}
 
 
 class WorkflowTableError(RectrackError, ValueError):

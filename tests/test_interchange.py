@@ -201,6 +201,14 @@ def test_a_worked_recommendation_round_trips_with_its_whole_history(
     ]
     assert closed["closure_outcome"] == "implemented"
     assert closed["responses"] and closed["updates"] and closed["amendments"]
+    undone = first["recommendations"][1]
+    assert [line["event"] for line in undone["history"]] == [
+        "import",
+        "disagree",
+        "undo",
+        "disagree",
+    ]
+    assert [r.get("undone", False) for r in undone["responses"]] == [True, False]
 
 
 def _work_through_the_lifecycle(world: World, lifecycle: Lifecycle) -> list[str]:
@@ -213,7 +221,7 @@ def _work_through_the_lifecycle(world: World, lifecycle: Lifecycle) -> list[str]
     fire(done, "agree", EXECUTIVE, timescale=date(2027, 6, 30), note="Agreed.")
     fire(done, "start", OFFICER)
     services.add_update(session, lifecycle, done, world.actor(OFFICER), "On track.", "green", now)
-    endorsed = {"endorsed_by": PANEL, "endorsed_on": date(2027, 3, 1)}
+    endorsed = {"endorsed_by": PANEL, "endorsed_on": date(2027, 1, 20)}
     fire(
         done, "amend", CHAIR, note="Moved.", changes={"target_date": date(2027, 9, 30)}, **endorsed
     )
@@ -221,6 +229,9 @@ def _work_through_the_lifecycle(world: World, lifecycle: Lifecycle) -> list[str]
     fire(done, "report_implemented", OFFICER, note="Done.")
     fire(done, "sign_off", CHAIR)
     fire(rejected, "disagree", EXECUTIVE, note="Too costly.")
+    clerk = world.actor(CLERK)
+    services.undo(session, lifecycle, rejected, clerk, "Recorded against the wrong one.", now)
+    fire(rejected, "disagree", EXECUTIVE, note="Too costly, and the wrong one.")
     return [done, rejected]
 
 

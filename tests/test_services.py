@@ -38,7 +38,7 @@ from workflow.records import Change, Outcome
 
 JUNE = date(2027, 6, 30)
 SEPTEMBER = date(2027, 9, 30)
-ENDORSED = {"endorsed_by": PANEL, "endorsed_on": date(2027, 5, 1)}
+ENDORSED = {"endorsed_by": PANEL, "endorsed_on": date(2027, 1, 25)}
 
 
 @dataclass
@@ -78,6 +78,11 @@ class Desk:
         return services.show_recommendation(self.world.session, code)
 
 
+def said(event: Event) -> dict[str, Any]:
+    """What a history line says of its change, beside what an undo would put back."""
+    return {key: value for key, value in event.data.items() if key != "before"}
+
+
 @pytest.fixture
 def desk(world: World, lifecycle: Lifecycle) -> Desk:
     return Desk(world, lifecycle)
@@ -110,7 +115,7 @@ def test_the_event_row_says_who_when_from_where_to_where_and_what(desk: Desk, co
         CURRENT_TIME,
         "gladly",
     )
-    assert event.data == {"timescale": "2027-06-30"}
+    assert said(event) == {"timescale": "2027-06-30"}
 
 
 def test_the_event_time_comes_back_timezone_aware(desk: Desk, code: str) -> None:
@@ -139,7 +144,7 @@ def test_disagree_closes_with_outcome_rejected(desk: Desk, code: str) -> None:
     desk.fire(code, "disagree", CLERK, note="no money")
     rec = desk.rec(code)
     assert (rec.state, rec.closure_outcome) == ("closed", "rejected")
-    assert desk.last_event(code).data == {"outcome": "rejected"}
+    assert said(desk.last_event(code)) == {"outcome": "rejected"}
     assert desk.rows(Response, code)[0].comment == "no money"
 
 
@@ -190,9 +195,9 @@ def test_withdraw_closes_as_withdrawn_unless_told_superseded(desk: Desk, world: 
 def test_withdraw_records_who_endorsed_it(desk: Desk, world: World) -> None:
     code = in_state(world, "in_progress")
     desk.fire(code, "withdraw", CLERK, note="overtaken", **ENDORSED)
-    assert desk.last_event(code).data == {
+    assert said(desk.last_event(code)) == {
         "endorsed_by": PANEL,
-        "endorsed_on": "2027-05-01",
+        "endorsed_on": "2027-01-25",
         "outcome": "withdrawn",
     }
 
@@ -204,7 +209,7 @@ def test_amend_keeps_the_original_target_beside_the_new_one(desk: Desk, world: W
     assert (rec.state, rec.original_target_date, rec.target_date) == ("amended", JUNE, SEPTEMBER)
     [amendment] = desk.rows(Amendment, code)
     assert amendment.changes == {"target_date": ["2027-06-30", "2027-09-30"]}
-    assert (amendment.reason, amendment.endorsed_on) == ("slipped", date(2027, 5, 1))
+    assert (amendment.reason, amendment.endorsed_on) == ("slipped", date(2027, 1, 25))
 
 
 def test_slippage_and_rebasings_can_be_read_off(desk: Desk, world: World) -> None:
@@ -262,7 +267,7 @@ def test_a_progress_update_keeps_the_state_and_sets_the_rag(desk: Desk, world: W
     rec = desk.rec(code)
     assert (rec.state, rec.rag, rec.version) == ("in_progress", "amber", version + 1)
     assert [u.note for u in desk.rows(ProgressUpdate, code)] == ["half way"]
-    assert desk.last_event(code).data == {"rag": "amber"}
+    assert said(desk.last_event(code)) == {"rag": "amber"}
 
 
 @pytest.mark.parametrize(
@@ -332,7 +337,7 @@ def test_an_amendment_endorsed_by_an_unknown_body_writes_nothing(desk: Desk, wor
             note="x",
             changes={"target_date": SEPTEMBER},
             endorsed_by="Nobody",
-            endorsed_on=date(2027, 5, 1),
+            endorsed_on=date(2027, 1, 25),
         )
     assert (row_counts(world.session), desk.rec(code).target_date) == before
 
@@ -375,7 +380,7 @@ def test_only_the_chair_of_the_body_that_made_it_may_sign_it_off(desk: Desk, wor
 def test_another_body_may_not_endorse_an_amendment(desk: Desk, world: World) -> None:
     code = in_state(world, "endorsed")
     a_chair_of_another_body(world)
-    endorsed = {"endorsed_by": "Housing Panel", "endorsed_on": date(2027, 5, 1)}
+    endorsed = {"endorsed_by": "Housing Panel", "endorsed_on": date(2027, 1, 25)}
     with pytest.raises(TransitionRefused, match="Housing Panel cannot endorse it"):
         desk.fire(code, "amend", CHAIR, note="x", changes={"target_date": SEPTEMBER}, **endorsed)
 
@@ -384,7 +389,7 @@ def test_the_full_council_may_endorse_an_amendment(desk: Desk, world: World) -> 
     code = in_state(world, "endorsed")
     world.session.add(Body(name="Full Council", kind="council"))
     world.session.commit()
-    endorsed = {"endorsed_by": "Full Council", "endorsed_on": date(2027, 5, 1)}
+    endorsed = {"endorsed_by": "Full Council", "endorsed_on": date(2027, 1, 25)}
     outcome = desk.fire(code, "amend", CHAIR, note="x", changes={"text": "New."}, **endorsed)
     assert outcome.after == "amended"
 

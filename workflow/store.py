@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -76,7 +76,11 @@ def related(*, session: Session, model: type[Any], recommendation_id: int) -> li
 
 def latest_responses(*, session: Session) -> dict[int, Response]:
     """Return each recommendation's most recent response, by recommendation id."""
-    newest = select(func.max(Response.id)).group_by(col(Response.recommendation_id))
+    newest = (
+        select(func.max(Response.id))
+        .where(~col(Response.undone))
+        .group_by(col(Response.recommendation_id))
+    )
     rows = session.exec(select(Response).where(col(Response.id).in_(newest)))
     return {row.recommendation_id: row for row in rows}
 
@@ -98,12 +102,22 @@ class RecState:
     chair_email: str | None  # that body's chair, whose chair's acts are on it
     last_response: str | None  # the decision of its latest response, if any
     submitted_on: date  # the day its report was submitted: nothing of it happened before
+    rag: str | None
+    closure_outcome: str | None
+
+    def values(self, columns: Iterable[str]) -> dict[str, Any]:
+        """The current values of `columns`, as JSON holds them: what an undo restores."""
+        return {name: _plain(getattr(self, name)) for name in columns}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 _Owner, _Chair = aliased(Person), aliased(Person)
 _LAST_RESPONSE = (
     core_select(col(Response.decision))
-    .where(col(Response.recommendation_id) == col(Recommendation.id))
+    .where(col(Response.recommendation_id) == col(Recommendation.id), ~col(Response.undone))
     .order_by(col(Response.id).desc())
     .limit(1)
     .correlate(Recommendation)
@@ -128,6 +142,8 @@ _LOAD_STATE = (
         col(_Chair.email),
         _LAST_RESPONSE,
         col(Report.submitted_on),
+        col(Recommendation.rag),
+        col(Recommendation.closure_outcome),
     )
     .join(Report, col(Report.id) == col(Recommendation.report_id))
     .join(Body, col(Body.id) == col(Report.from_body_id))
@@ -167,6 +183,16 @@ def _insert(model: type[SQLModel]) -> Insert:
 def add_row(*, session: Session, model: type[SQLModel], values: Mapping[str, Any]) -> None:
     """Insert one row with a Core statement (a history line, a response, an amendment)."""
     session.connection().execute(_insert(model), dict(values))
+
+
+def mark_undone(*, session: Session, model: type[Any], recommendation_id: int) -> None:
+    """Mark the latest row of `model` (a response, amendment or update) not yet undone."""
+    latest = (
+        select(func.max(model.id))
+        .where(model.recommendation_id == recommendation_id, ~col(model.undone))
+        .scalar_subquery()
+    )
+    session.connection().execute(update(model).where(model.id == latest).values(undone=True))
 
 
 def append_event(

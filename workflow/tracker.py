@@ -69,7 +69,9 @@ def _derived(selection: Selection) -> list[ColumnElement[bool]]:
         target, baseline = col(rec.target_date), col(rec.original_target_date)
         where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))
     if selection.awaiting is not None:
-        responded = exists().where(col(Response.recommendation_id) == col(rec.id))
+        responded = exists().where(
+            col(Response.recommendation_id) == col(rec.id), ~col(Response.undone)
+        )
         where.append(and_(col(rec.state) == selection.awaiting, ~responded))
     return where
 

@@ -18,7 +18,7 @@ from workflow.models import (
 from workflow.records import RELATED
 
 
-class ResponseView(TypedDict):
+class ResponseView(TypedDict, total=False):
     decision: str
     timescale: str | None
     comment: str | None
@@ -42,6 +42,11 @@ def slippage_days(rec: Recommendation) -> int | None:
     return (rec.target_date - rec.original_target_date).days
 
 
+def undone(row: Any) -> dict[str, bool]:
+    """`{"undone": True}` for a row whose event was undone; nothing for the rest."""
+    return {"undone": True} if row.undone else {}
+
+
 def response_view(row: Response, emails: Mapping[int, str]) -> ResponseView:
     return {
         "decision": row.decision,
@@ -50,6 +55,7 @@ def response_view(row: Response, emails: Mapping[int, str]) -> ResponseView:
         "by": _email(emails, row.by_id),
         "at": row.at.isoformat(),
         "effective_on": row.effective_on.isoformat(),
+        **undone(row),  # type: ignore[typeddict-item]
     }
 
 
@@ -95,8 +101,8 @@ def detail(
     related: Related,
 ) -> dict[str, Any]:
     """Everything about one recommendation: what `recs show --json` prints."""
-    responses = related["responses"]
-    view = summary(rec, report, emails, responses[-1] if responses else None)
+    in_force = [row for row in related["responses"] if not row.undone]
+    view = summary(rec, report, emails, in_force[-1] if in_force else None)
     view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
     for kind, show in related_views(emails, bodies).items():
         view[kind] = [show(row) for row in related[kind]]
@@ -129,6 +135,7 @@ def update_view(row: ProgressUpdate, emails: Mapping[int, str]) -> dict[str, Any
         "by": _email(emails, row.by_id),
         "at": row.at.isoformat(),
         "effective_on": row.effective_on.isoformat(),
+        **undone(row),
     }
 
 
@@ -142,6 +149,7 @@ def amendment_view(
         "changes": row.changes,
         "by": _email(emails, row.by_id),
         "at": row.at.isoformat(),
+        **undone(row),
     }
 
 

@@ -219,3 +219,22 @@ def amend(
             endorsed_on=endorsed_on,
         )
     _report([code for code, _ in plan], outcomes, actor.email, as_json)
+
+
+@click.command()
+@click.argument("code")
+@click.option("--reason", help="Why the change is undone.")
+@on_option
+@by_option
+@json_option
+@pass_app
+def undo(
+    app: App, code: str, reason: str | None, on: date | None, by: str | None, as_json: bool
+) -> None:
+    """Reverse the latest change of a recommendation (a clerk); its history keeps both."""
+    from workflow import services
+
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        outcome = services.undo(session, app.lifecycle, code, actor, reason, app.clock.now(), on)
+    _report([code], [outcome], actor.email, as_json)

@@ -13,7 +13,7 @@ import click
 
 from config import load_settings
 from rectrack.cli.app import App
-from rectrack.cli.changes import amend, fire, respond, update
+from rectrack.cli.changes import amend, fire, respond, undo, update
 from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.reading import config_group, recs, workflow_group
@@ -53,6 +53,7 @@ for command in (
     fire,
     update,
     amend,
+    undo,
     workflow_group,
     config_group,
     tick,

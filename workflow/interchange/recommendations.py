@@ -122,7 +122,15 @@ def response(raw: object, path: str, scope: Scope) -> ResponseRecord:
         checks.maybe_text(record.get("comment"), f"{path}.comment"),
         person_ref(record.get("by"), f"{path}.by", scope),
         *_when(record, path),
+        _undone(record, path),
     )
+
+
+def _undone(record: dict[str, Any], path: str) -> bool:
+    value = record.get("undone", False)
+    if not isinstance(value, bool):
+        checks.fail(f"{path}.undone", f"must be true or false, not {checks.shown(value)}")
+    return value
 
 
 def _when(record: dict[str, Any], path: str) -> tuple[datetime, date]:
@@ -139,6 +147,7 @@ def update(raw: object, path: str, scope: Scope) -> UpdateRecord:
         checks.maybe_choice(record.get("rag"), RAGS, f"{path}.rag", "RAG status"),
         person_ref(record.get("by"), f"{path}.by", scope),
         *_when(record, path),
+        _undone(record, path),
     )
 
 
@@ -151,6 +160,7 @@ def amendment(raw: object, path: str, scope: Scope) -> AmendmentRecord:
         checks.mapping(record.get("changes"), f"{path}.changes"),
         person_ref(record.get("by"), f"{path}.by", scope),
         checks.instant(record["at"], f"{path}.at"),
+        _undone(record, path),
     )
 
 

@@ -47,6 +47,7 @@ class ResponseRecord(NamedTuple):
     by: str | None
     at: datetime
     effective_on: date
+    undone: bool = False  # its event was undone
 
 
 class UpdateRecord(NamedTuple):
@@ -55,6 +56,7 @@ class UpdateRecord(NamedTuple):
     by: str | None
     at: datetime
     effective_on: date
+    undone: bool = False
 
 
 class AmendmentRecord(NamedTuple):
@@ -64,6 +66,7 @@ class AmendmentRecord(NamedTuple):
     changes: dict[str, Any]
     by: str | None
     at: datetime
+    undone: bool = False
 
 
 class MilestoneRecord(NamedTuple):

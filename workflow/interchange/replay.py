@@ -18,17 +18,38 @@ from workflow.interchange.records import HistoryRecord
 STATELESS = frozenset({"progress_update"})  # history lines of acts that keep the state
 
 
+UNDO = "undo"  # a line that puts back the state the latest change not undone found
+
+
 def check_replay(history: Sequence[HistoryRecord], table: WorkflowTable, path: str) -> None:
     """Raise InterchangeError at the first line of `history` the table would not have made."""
     state: str | None = None
+    changes: list[HistoryRecord] = []  # the lines not undone, latest last
     for i, line in enumerate(history):
         where = f"{path}.history[{i}]"
         if i == 0:
             _first(line, where)
+        elif line.event == UNDO:
+            assert state is not None
+            _undo(line, state, changes, where)
         else:
             assert state is not None
             _next(line, state, table, where)
+            changes.append(line)
         state = line.to_state
+
+
+def _undo(line: HistoryRecord, state: str, changes: list[HistoryRecord], where: str) -> None:
+    if line.from_state != state:
+        checks.fail(
+            f"{where}.from_state", f"the line before left it {state}, not {line.from_state}"
+        )
+    if not changes:
+        checks.fail(f"{where}.event", "there is no change before it to undo")
+    undone = changes.pop()
+    if line.to_state != undone.from_state:
+        reason = f"undoing {undone.event} puts it back in {undone.from_state}, not {line.to_state}"
+        checks.fail(f"{where}.to_state", reason)
 
 
 def _first(line: HistoryRecord, where: str) -> None:

@@ -56,6 +56,7 @@ class _Response(TypedDict):
 
 class ResponseDoc(_Response, total=False):
     effective_on: str
+    undone: bool  # only when true: its event was undone
     timescale: str | None
     comment: str | None
     by: str | None
@@ -68,6 +69,7 @@ class _Update(TypedDict):
 
 class UpdateDoc(_Update, total=False):
     effective_on: str
+    undone: bool
     rag: str | None
     by: str | None
 
@@ -80,6 +82,7 @@ class _Amendment(TypedDict):
 
 
 class AmendmentDoc(_Amendment, total=False):
+    undone: bool
     changes: dict[str, list[Any]]
     by: str | None
 

@@ -23,6 +23,7 @@ from workflow.services.transfer import (
     import_recommendations_csv,
     load_document,
 )
+from workflow.services.undo import undo
 
 __all__ = [
     "AMENDABLE",
@@ -49,4 +50,5 @@ __all__ = [
     "response_event",
     "show_recommendation",
     "targets",
+    "undo",
 ]

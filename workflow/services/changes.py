@@ -72,7 +72,8 @@ def fire_in(
 ) -> Outcome:
     """Fire `change` on `code` in the transaction the caller holds."""
     rec = _load(session, code, expected_version)
-    change = replace(change, on=effective_day(lifecycle, rec, change.on, now))
+    day = effective_day(lifecycle, rec, change.on or change.endorsed_on, now)
+    change = replace(change, on=day)
     if change.changes:
         change = replace(change, changes=_differences(rec, change.changes))
     outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
@@ -82,6 +83,7 @@ def fire_in(
     values["state"] = outcome.after
     if lifecycle.is_final(outcome.after):
         values["closure_outcome"] = data["outcome"] = change.outcome or spec.outcomes[0]
+    data["before"] = rec.values(values)  # what an undo puts back
     _save(session, rec, values)
     _record(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
     return outcome
@@ -113,7 +115,7 @@ def add_update(
         store.add_row(session=session, model=ProgressUpdate, values=row)
         _save(session, rec, {"rag": rag} if rag else {})
         change = Change(PROGRESS_UPDATE, actor, note=note, on=day)
-        data = {"rag": rag} if rag else {}
+        data: dict[str, Any] = {"rag": rag, "before": rec.values(["rag"])} if rag else {}
         _record(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
 
 
