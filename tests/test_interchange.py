@@ -249,11 +249,30 @@ def test_an_export_gives_every_recommendation_every_key(session: Session) -> Non
     import_(session, demo_document())
     for item in export_document(session)["recommendations"]:
         assert list(item) == [
-            *("report", "reference", "code", "text", "priority", "owner", "lead_member"),
+            *("report", "reference", "code", "text", "priority", "group", "parent"),
+            *("owner", "lead_member"),
             *("state", "target_date", "original_target_date", "monitoring_date", "rag"),
             *("closure_outcome", "responses", "updates", "amendments", "milestones"),
             *("indicators", "history"),
         ]
+
+
+def test_groups_and_parents_are_kept_and_round_trip(engine: Engine, session: Session) -> None:
+    document = sample()
+    document["recommendations"][0] |= {"group": "individual", "parent": "S/1/b"}
+    document["recommendations"][1] |= {"group": "key"}
+    import_(session, document)
+    first, second = round_trip(engine, session)
+    assert second == first
+    kept = [(rec["group"], rec["parent"]) for rec in first["recommendations"]]
+    assert kept == [("individual", "S/1/b"), ("key", None)]
+
+
+def test_a_parent_that_is_nowhere_is_refused_with_its_path(session: Session) -> None:
+    document = sample()
+    document["recommendations"][0]["parent"] = "S/1/q"
+    with pytest.raises(InterchangeError, match=r"^recommendations\[0\]\.parent: no recommendation"):
+        import_(session, document)
 
 
 def test_write_json_writes_the_document_that_read_json_reads(

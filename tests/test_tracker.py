@@ -114,7 +114,7 @@ def test_counts_take_the_filters(tracked: World, lifecycle: Lifecycle) -> None:
 
 
 def test_counting_by_an_unknown_field_is_refused(tracked: World, lifecycle: Lifecycle) -> None:
-    with pytest.raises(BadInput, match="'colour' is not one of state, rag, outcome, owner"):
+    with pytest.raises(BadInput, match="'colour' is not one of state, rag, outcome, group, owner"):
         services.count_recommendations(tracked.session, lifecycle.table, TODAY, "colour")
 
 

@@ -60,6 +60,17 @@ def body_names_of_kinds(*, session: Session, kinds: Sequence[str]) -> frozenset[
     return frozenset(session.exec(select(Body.name).where(col(Body.kind).in_(kinds))))
 
 
+def codes_by_id(*, session: Session, ids: Iterable[int | None] | None = None) -> dict[int, str]:
+    """Return recommendations' codes by id: those of `ids` (None left out), or all."""
+    query = select(Recommendation.id, Recommendation.code)
+    if ids is not None:
+        wanted = sorted({ident for ident in ids if ident is not None})
+        if not wanted:
+            return {}
+        query = query.where(col(Recommendation.id).in_(wanted))
+    return {ident: code for ident, code in session.exec(query) if ident}
+
+
 def emails_by_id(*, session: Session) -> dict[int, str]:
     return {pid: email for pid, email in session.exec(select(Person.id, Person.email)) if pid}
 

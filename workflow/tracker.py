@@ -22,6 +22,7 @@ COUNTABLE: dict[str, Any] = {
     "state": col(Recommendation.state),
     "rag": col(Recommendation.rag),
     "outcome": col(Recommendation.closure_outcome),
+    "group": col(Recommendation.group_name),
     "owner": col(_Owner.email),
     "report": col(Report.reference),
 }
@@ -34,6 +35,7 @@ class Selection:
     states: tuple[str, ...] = ()
     rags: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
     owner_id: int | None = None
     report_id: int | None = None
     body_id: int | None = None  # the body that made them
@@ -49,6 +51,7 @@ def conditions(selection: Selection) -> list[ColumnElement[bool]]:
         (selection.states, col(rec.state)),
         (selection.rags, col(rec.rag)),
         (selection.outcomes, col(rec.closure_outcome)),
+        (selection.groups, col(rec.group_name)),
     ]
     where += [column.in_(values) for values, column in pairs if values]
     ids = [

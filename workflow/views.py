@@ -63,14 +63,20 @@ def _email(emails: Mapping[int, str], person_id: int | None) -> str | None:
     return emails.get(person_id) if person_id is not None else None
 
 
-def own_fields(rec: Recommendation, report: str, emails: Mapping[int, str]) -> dict[str, Any]:
-    """A recommendation's own fields, people by email: as the interchange document has them."""
+def own_fields(
+    rec: Recommendation, report: str, emails: Mapping[int, str], codes: Mapping[int, str]
+) -> dict[str, Any]:
+    """A recommendation's own fields, people by email, its parent by code: as the
+    interchange document has them.
+    """
     return {
         "report": report,
         "reference": rec.reference,
         "code": rec.code,
         "text": rec.text,
         "priority": rec.priority,
+        "group": rec.group_name,
+        "parent": codes.get(rec.parent_id) if rec.parent_id is not None else None,
         "owner": _email(emails, rec.owner_id),
         "lead_member": _email(emails, rec.lead_member_id),
         "state": rec.state,
@@ -83,11 +89,18 @@ def own_fields(rec: Recommendation, report: str, emails: Mapping[int, str]) -> d
 
 
 def summary(
-    rec: Recommendation, report: str, emails: Mapping[int, str], response: Response | None
+    rec: Recommendation,
+    report: str,
+    emails: Mapping[int, str],
+    response: Response | None,
+    codes: Mapping[int, str],
 ) -> dict[str, Any]:
-    """The tracker line of a recommendation: what `recs list --json` prints."""
+    """The tracker line of a recommendation: what `recs list --json` prints.
+
+    `codes` holds the code of its parent, if it has one.
+    """
     return {
-        **own_fields(rec, report, emails),
+        **own_fields(rec, report, emails, codes),
         "slippage_days": slippage_days(rec),
         "response": response_view(response, emails) if response else None,
     }
@@ -99,10 +112,11 @@ def detail(
     emails: Mapping[int, str],
     bodies: Mapping[int, str],
     related: Related,
+    codes: Mapping[int, str],
 ) -> dict[str, Any]:
     """Everything about one recommendation: what `recs show --json` prints."""
     in_force = [row for row in related["responses"] if not row.undone]
-    view = summary(rec, report, emails, in_force[-1] if in_force else None)
+    view = summary(rec, report, emails, in_force[-1] if in_force else None, codes)
     view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
     for kind, show in related_views(emails, bodies).items():
         view[kind] = [show(row) for row in related[kind]]

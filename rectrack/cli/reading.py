@@ -27,6 +27,7 @@ def filter_options(function: F) -> F:
         click.option("--state", "states", multiple=True, metavar="STATE", help="In these states."),
         click.option("--rag", "rags", multiple=True, type=click.Choice(RAGS), help="This RAG."),
         click.option("--outcome", "outcomes", multiple=True, metavar="O", help="Closed so."),
+        click.option("--group", "groups", multiple=True, metavar="G", help="In this group."),
         click.option("--owner", metavar="EMAIL", help="Those this officer owns."),
         click.option("--report", metavar="REF", help="Those of this report."),
         click.option("--body", metavar="BODY", help="Those the body made."),
@@ -65,7 +66,7 @@ def list_recs(app: App, /, as_json: bool, **filters: Any) -> None:
 
 @recs.command("count")
 @click.option(
-    "--by", "by", required=True, metavar="FIELD", help="state, rag, outcome, owner or report."
+    "--by", "by", required=True, metavar="FIELD", help="state, rag, outcome, group, owner, report."
 )
 @filter_options
 @json_option

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, func, insert, literal, null, select
+from sqlalchemy import Connection, bindparam, exists, func, insert, literal, null, select, update
 
 from workflow.interchange.records import RecommendationRecord, Related
 from workflow.interchange.related import RelatedRows
@@ -82,6 +82,20 @@ def write_recommendations(
         done += len(chunk)
         if progress is not None:
             progress(done)
+    _write_parents(connection, [(rec.code, rec.parent) for rec in recs if rec.parent])
+
+
+_SET_PARENT = (
+    update(_rec)
+    .where(_rec.c.code == bindparam("child"))
+    .values(parent_id=select(_rec.c.id).where(_rec.c.code == bindparam("parent")).scalar_subquery())
+)
+
+
+def _write_parents(connection: Connection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Point each child at its parent, once every recommendation of the import is in."""
+    if pairs:
+        connection.execute(_SET_PARENT, [{"child": c, "parent": p} for c, p in pairs])
 
 
 def _write_chunk(
@@ -107,6 +121,7 @@ def _row(rec: RecommendationRecord, ids: Ids) -> dict[str, Any]:
         "code": rec.code,
         "text": rec.text,
         "priority": rec.priority,
+        "group_name": rec.group,
         "owner_id": people[rec.owner] if rec.owner else None,
         "lead_member_id": people[rec.lead_member] if rec.lead_member else None,
         "state": rec.state,

@@ -72,9 +72,10 @@ def recommendations(
     views = related_views(emails, bodies)
     related = {kind: _grouped(session, RELATED_MODELS[kind], view) for kind, view in views.items()}
     reports = {row.id: row.reference for row in _all(session, Report)}
+    codes = store.codes_by_id(session=session)
     result = []
     for rec in _all(session, Recommendation):
-        item = own_fields(rec, reports[rec.report_id], emails)
+        item = own_fields(rec, reports[rec.report_id], emails, codes)
         for key in RELATED:
             item[key] = related[key].pop(rec.id, [])
         result.append(item)

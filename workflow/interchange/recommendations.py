@@ -6,7 +6,7 @@ lists) costs one pass over its fields and one tuple.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ T = TypeVar("T")
 _KEYS, _REQUIRED = KEYS["recommendation"], REQUIRED["recommendation"]
 _RELATED = frozenset(RELATED)
 _EVENT_NAME_LENGTH = 32  # the width of the history's event column
+GROUP_MAX = 64  # the width of the group column
 
 
 def recommendation(raw: object, path: str, scope: Scope) -> RecommendationRecord:
@@ -65,8 +66,32 @@ def recommendation(raw: object, path: str, scope: Scope) -> RecommendationRecord
         checks.maybe_day(rec.get("monitoring_date"), f"{path}.monitoring_date"),
         checks.maybe_choice(rec.get("rag"), RAGS, f"{path}.rag", "RAG status"),
         _outcome(rec.get("closure_outcome"), state, f"{path}.closure_outcome", scope),
+        _group(rec.get("group"), f"{path}.group"),
+        _parent(rec.get("parent"), code, f"{path}.parent"),
         None if _RELATED.isdisjoint(rec) else related(rec, state, path, scope),
     )
+
+
+def _group(value: object, path: str) -> str | None:
+    group = checks.maybe_line(value, path)
+    if group is not None and len(group) > GROUP_MAX:
+        checks.fail(path, f"is longer than {GROUP_MAX} characters")
+    return group
+
+
+def _parent(value: object, code: str, path: str) -> str | None:
+    """A parent's code; whether it exists is checked once every code is known."""
+    parent = checks.maybe_line(value, path)
+    if parent == code:
+        checks.fail(path, "a recommendation cannot come under itself")
+    return parent
+
+
+def check_parents(recs: Sequence[RecommendationRecord], codes: Set[str], path: str) -> None:
+    """Refuse a parent that is neither in the document nor in the database."""
+    for i, rec in enumerate(recs):
+        if rec.parent is not None and rec.parent not in codes:
+            checks.fail(f"{path}[{i}].parent", f"no recommendation with code {rec.parent!r}")
 
 
 def _new_reference(report: str, reference: str, path: str, scope: Scope) -> None:

@@ -123,6 +123,8 @@ class RecommendationRecord(NamedTuple):
     monitoring_date: date | None
     rag: str | None
     closure_outcome: str | None
+    group: str | None
+    parent: str | None  # the code of the (key) recommendation it comes under
     related: Related | None
 
 

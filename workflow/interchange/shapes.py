@@ -131,6 +131,8 @@ class _Recommendation(TypedDict):
 class RecommendationDoc(_Recommendation, total=False):
     code: str | None
     priority: str | None
+    group: str | None  # key, individual
+    parent: str | None  # the code of the recommendation it comes under
     owner: str | None
     lead_member: str | None
     state: str

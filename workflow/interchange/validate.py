@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from config.periods import Period
 from config.workflow_table import BODY_KINDS, WorkflowTable
 from workflow.interchange import checks
-from workflow.interchange.recommendations import recommendation
+from workflow.interchange.recommendations import check_parents, recommendation
 from workflow.interchange.records import (
     BodyRecord,
     Known,
@@ -48,13 +48,15 @@ def validate_document(
     """
     doc = checks.fields(document, KEYS["document"], (), "")
     scope = Scope(table, known, tz)
-    return Validated(
+    validated = Validated(
         _each(doc, "people", lambda raw, path: person(raw, path, scope)),
         _each(doc, "bodies", lambda raw, path: body(raw, path, scope)),
         _each(doc, "meetings", lambda raw, path: meeting(raw, path, scope)),
         _each(doc, "reports", lambda raw, path: report(raw, path, scope, period)),
         _each(doc, "recommendations", lambda raw, path: recommendation(raw, path, scope)),
     )
+    check_parents(validated.recommendations, scope.codes, "recommendations")
+    return validated
 
 
 def _each(doc: dict[str, Any], key: str, check: Callable[[object, str], T]) -> tuple[T, ...]:

@@ -25,6 +25,7 @@ class RecFilters:
     states: tuple[str, ...] = ()
     rags: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # key, individual
     owner: str | None = None  # an email
     report: str | None = None  # a reference
     body: str | None = None  # the name of the body that made them
@@ -49,6 +50,7 @@ class RecFilters:
             states=self.states,
             rags=self.rags,
             outcomes=self.outcomes,
+            groups=self.groups,
             owner_id=owner,
             report_id=report_id,
             body_id=body_id,
@@ -72,7 +74,8 @@ def list_recommendations(
     rows = tracker.select_rows(session=session, selection=selection)
     emails = store.emails_by_id(session=session)
     responses = store.latest_responses(session=session)
-    return [summary(rec, ref, emails, responses.get(rec.id or 0)) for rec, ref in rows]
+    codes = store.codes_by_id(session=session, ids=[rec.parent_id for rec, _ in rows])
+    return [summary(rec, ref, emails, responses.get(rec.id or 0), codes) for rec, ref in rows]
 
 
 def count_recommendations(
@@ -100,4 +103,5 @@ def show_recommendation(session: Session, code: str) -> dict[str, Any]:
     }
     emails = store.emails_by_id(session=session)
     bodies = store.body_names_by_id(session=session)
-    return detail(rec, report.reference, emails, bodies, related)
+    codes = store.codes_by_id(session=session, ids=[rec.parent_id])
+    return detail(rec, report.reference, emails, bodies, related, codes)
