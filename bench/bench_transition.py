@@ -42,7 +42,11 @@ LOAD = (
     "SELECT recommendation.id, recommendation.code, recommendation.state,"
     " recommendation.version, person.email, recommendation.text,"
     " recommendation.target_date, recommendation.original_target_date,"
-    " recommendation.monitoring_date, body.name, chair.email"
+    " recommendation.monitoring_date, body.name, chair.email,"
+    " (SELECT response.decision FROM response"
+    " WHERE response.recommendation_id = recommendation.id AND NOT response.undone"
+    " ORDER BY response.id DESC LIMIT 1),"
+    " report.submitted_on, recommendation.rag, recommendation.closure_outcome"
     " FROM recommendation JOIN report ON report.id = recommendation.report_id"
     " JOIN body ON body.id = report.from_body_id"
     " LEFT OUTER JOIN person ON person.id = recommendation.owner_id"
@@ -55,7 +59,7 @@ SAVE = (
 )
 APPEND = (
     "INSERT INTO event (recommendation_id, event, from_state, to_state, actor_id, at,"
-    " note, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " effective_on, note, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -120,7 +124,9 @@ def with_raw_sqlite(path: Path, rows: int) -> float:
             if saved.rowcount != 1:
                 raise RuntimeError(f"R/{i} changed meanwhile")
             at = NOW.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            values = (rec_id, "reopen", state, "in_progress", 1, at, NOTE, json.dumps({}))
+            day = NOW.astimezone(LONDON).date().isoformat()
+            data = json.dumps({"before": {"state": state}})
+            values = (rec_id, "reopen", state, "in_progress", 1, at, day, NOTE, data)
             connection.execute(APPEND, values)
             connection.commit()
 
