@@ -38,6 +38,7 @@ ACTS = {  # name: in words
     "progress_update": "write a progress update",
     "import": "import",
     "undo": "undo a change",
+    "directory": "keep people, bodies and meetings",
 }
 
 

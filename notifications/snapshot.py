@@ -75,6 +75,7 @@ def _meetings(
     query = (
         select(col(Meeting.id), col(Meeting.body_id), col(Meeting.starts_at), col(Meeting.title))
         .where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+        .where(col(Meeting.cancelled_at).is_(None))  # a cancelled meeting has no digest
         .order_by(col(Meeting.starts_at), col(Meeting.id))
     )
     meetings = []

@@ -16,6 +16,7 @@ from rectrack.cli.app import App
 from rectrack.cli.changes import amend, fire, respond, undo, update
 from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
+from rectrack.cli.directory import audit, bodies, meetings, people
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.clock import Clock
@@ -54,6 +55,10 @@ for command in (
     update,
     amend,
     undo,
+    people,
+    bodies,
+    meetings,
+    audit,
     workflow_group,
     config_group,
     tick,
