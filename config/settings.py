@@ -138,6 +138,10 @@ def _days(value: object) -> int:
     return _whole(value, 1, 366)
 
 
+def _max_items(value: object) -> int:
+    return _whole(value, 1, 10_000)
+
+
 def _lead_days(value: object) -> tuple[int, ...]:
     """A list of days before a date: [14, 3] in the file, "14,3" in the environment."""
     items = value.split(",") if isinstance(value, str) else value
@@ -208,6 +212,7 @@ KEYS: tuple[Key, ...] = (
     Key("reminders.digest_lead_days", 7, _days),
     Key("reminders.response_lead_days", [14], _lead_days),
     Key("reminders.overdue_every_days", 7, _days),
+    Key("reminders.max_items", 100, _max_items),
     Key("templates.directory", None, _optional_path, is_path=True),
 )
 
@@ -239,6 +244,7 @@ class Settings:
     reminders_digest_lead_days: int
     reminders_response_lead_days: tuple[int, ...]
     reminders_overdue_every_days: int
+    reminders_max_items: int
     templates_directory: Path | None
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)

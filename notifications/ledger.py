@@ -1,20 +1,29 @@
 """The ledger of notices: each (kind, item, recipient, due day) is recorded once, by its key.
 
 Every function takes a keyword-only session and never commits: the caller owns the
-transaction. A notice is recorded planned (or missed); a sweep claims the planned
-ones, and each is queued once its message is in the outbox. One that no longer
-holds before its message went out is cancelled, and a cancelled one that holds
+transaction. A notice is recorded planned (or missed); a sweep claims planned ones
+into the message it queues, so each is in one message at most. A queued message with
+a notice that no longer holds is cancelled and its notices are planned again; a
+planned notice that no longer holds is cancelled, and a cancelled one that holds
 again is planned again.
+
+Statements stay within the drivers' limits however many notices there are: a list
+of values goes in statements of at most PER_STATEMENT values (SQLite binds at most
+32,766 parameters a statement, PostgreSQL 65,535). A write that must find each row
+as it was (still planned, still queued) goes row by row, by the row's unique key, as
+one executemany: given an IN-list beside `status = …`, SQLite's planner (and
+PostgreSQL's, before its statistics are gathered) reads every row in that state.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, Update, bindparam, null, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -22,7 +31,7 @@ from notifications.models import NoticeRow, OutboxRow
 from notifications.notices import Notice
 from notifications.outbox import MessageStatus
 
-_ROWS_PER_INSERT = 500  # well under SQLite's limit on bound parameters per statement
+PER_STATEMENT = 500  # values in one statement: 4,000 parameters for a row of a notice each
 
 
 class NoticeStatus(StrEnum):
@@ -49,12 +58,12 @@ def record(
     """
     # One row per key: PostgreSQL refuses to update a row twice in one statement.
     rows = list({notice.key: _values(notice, status, now) for notice in notices}.values())
-    recorded = 0
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        statement = _record_or_revive(session).values(chunk).returning(col(NoticeRow.id))
-        recorded += len(session.connection().execute(statement).all())
-    return recorded
+    if not rows:
+        return 0
+    # One statement, compiled once, for every row: SQLAlchemy sends it as multi-row
+    # VALUES pages within the driver's limit on parameters ("insertmanyvalues").
+    statement = _record_or_revive(session).returning(col(NoticeRow.id))
+    return len(session.connection().execute(statement, rows).all())
 
 
 def _record_or_revive(session: Session) -> Any:
@@ -64,7 +73,9 @@ def _record_or_revive(session: Session) -> Any:
         index_elements=["key"],
         set_={
             "status": insert.excluded.status,
-            "outbox_id": None,
+            # null(), not None: a parameter in the SET clause would make SQLAlchemy
+            # send the rows one statement each rather than in pages.
+            "outbox_id": null(),
             "recommendation_ids": insert.excluded.recommendation_ids,
         },
         where=col(NoticeRow.status) == NoticeStatus.CANCELLED,
@@ -84,73 +95,99 @@ def _values(notice: Notice, status: NoticeStatus, now: datetime) -> dict[str, An
     }
 
 
-def claim(*, session: Session) -> set[str]:
-    """Take every planned notice not yet in a message, in one statement; return their keys.
+def _unclaimed() -> ColumnElement[bool]:
+    return (col(NoticeRow.status) == NoticeStatus.PLANNED) & col(NoticeRow.outbox_id).is_(None)
 
-    A concurrent sweep's claim skips what this one took, so no notice is put in two
-    messages. Queue or give back what was claimed in the same transaction.
+
+def claimable(*, session: Session) -> set[str]:
+    """Return the keys of the planned notices in no message: those a sweep may claim."""
+    return set(session.exec(select(NoticeRow.key).where(_unclaimed())))
+
+
+_CLAIM = (
+    update(NoticeRow)
+    .where(col(NoticeRow.key) == bindparam("wanted"), _unclaimed())
+    .values(status=NoticeStatus.QUEUED.value, outbox_id=bindparam("message"))
+)
+
+
+def claim(*, session: Session, keys: Collection[str], outbox_id: int) -> int:
+    """Put each planned notice of `keys` in the message `outbox_id`; return how many.
+
+    A notice that another sweep has put in a message meanwhile is skipped, so none
+    is in two messages: keep the message only if all of its notices were claimed.
     """
-    statement = (
-        update(NoticeRow)
-        .where(col(NoticeRow.status) == NoticeStatus.PLANNED, col(NoticeRow.outbox_id).is_(None))
-        .values(status=NoticeStatus.QUEUED)
-        .returning(col(NoticeRow.key))
-    )
-    return set(session.connection().execute(statement).scalars())
+    # In the order of their keys: two sweeps claiming on PostgreSQL wait for each
+    # other's rows in the same order, never each for the other's.
+    rows = [{"wanted": key, "message": outbox_id} for key in sorted(keys)]
+    return _each(session, _CLAIM, rows)
 
 
-def queue(*, session: Session, keys: Collection[str], outbox_id: int) -> None:
-    """Record that the claimed notices `keys` are in the outbox's message `outbox_id`."""
-    _set(session, keys, outbox_id=outbox_id, status=NoticeStatus.QUEUED)
+def stale_messages(*, session: Session, valid_keys: Collection[str]) -> dict[int, int]:
+    """Return the queued messages with a notice not in `valid_keys`, with their notices' number.
 
-
-def give_back(*, session: Session, keys: Collection[str]) -> None:
-    """Give claimed notices back to be claimed again, when no message could be made of them."""
-    _set(session, keys, status=NoticeStatus.PLANNED, outbox_id=None)
-
-
-def cancel_stale(*, session: Session, valid_keys: Collection[str]) -> int:
-    """Cancel what no longer holds; return how many queued messages were cancelled.
-
-    `valid_keys` are the keys of every notice the plan still wants sent. A queued
-    message with any other notice is cancelled (one already being sent is left
-    alone); its notices still valid go back to planned, to be grouped afresh, and
-    the others are cancelled, as are planned notices no longer valid.
+    `valid_keys` are the keys of every notice the plan still wants sent.
     """
     queued = session.exec(
         select(NoticeRow.key, NoticeRow.outbox_id)
         .join(OutboxRow, col(OutboxRow.id) == NoticeRow.outbox_id)
         .where(col(OutboxRow.status) == MessageStatus.QUEUED)
     ).all()
-    valid = set(valid_keys)
-    cancelled = _cancel_messages(session, {ident for key, ident in queued if key not in valid})
-    unsent = [key for key, ident in queued if ident in cancelled]
-    unsent += session.exec(
-        select(NoticeRow.key).where(
-            col(NoticeRow.status) == NoticeStatus.PLANNED, col(NoticeRow.outbox_id).is_(None)
-        )
-    ).all()
-    give_back(session=session, keys=[key for key in unsent if key in valid])
-    _set(session, [key for key in unsent if key not in valid], status=NoticeStatus.CANCELLED)
-    return len(cancelled)
+    sizes = Counter(ident for _, ident in queued if ident is not None)
+    stale = {ident for key, ident in queued if ident is not None and key not in valid_keys}
+    return {ident: sizes[ident] for ident in sorted(stale)}
 
 
-def _cancel_messages(session: Session, ids: Collection[int | None]) -> set[int | None]:
-    if not ids:
-        return set()
-    statement = (
-        update(OutboxRow)
-        .where(col(OutboxRow.id).in_(ids), col(OutboxRow.status) == MessageStatus.QUEUED)
-        .values(status=MessageStatus.CANCELLED)
-        .returning(col(OutboxRow.id))
+_CANCEL_MESSAGE = (
+    update(OutboxRow)
+    .where(col(OutboxRow.id) == bindparam("message"), col(OutboxRow.status) == MessageStatus.QUEUED)
+    .values(status=MessageStatus.CANCELLED.value)
+)
+_IS_CANCELLED = (
+    select(OutboxRow.id)
+    .where(
+        col(OutboxRow.id) == bindparam("message"),
+        col(OutboxRow.status) == MessageStatus.CANCELLED,
     )
-    return set(session.connection().execute(statement).scalars())
+    .exists()
+)
+_GIVE_BACK = (
+    update(NoticeRow)
+    .where(col(NoticeRow.outbox_id) == bindparam("message"), _IS_CANCELLED)
+    .values(status=NoticeStatus.PLANNED.value, outbox_id=None)
+)
 
 
-def _set(session: Session, keys: Collection[str], **values: Any) -> None:
-    if keys:
-        statement = update(NoticeRow).where(col(NoticeRow.key).in_(keys)).values(**values)
-        session.connection().execute(statement)
+def cancel_messages(*, session: Session, ids: Collection[int]) -> int:
+    """Cancel those of the messages `ids` still queued; return how many.
+
+    A message a dispatcher has begun to send is left alone. The notices of each one
+    cancelled are planned again, to be grouped afresh: those no longer valid are
+    then cancelled by `cancel_notices`.
+    """
+    rows = [{"message": ident} for ident in sorted(ids)]
+    cancelled = _each(session, _CANCEL_MESSAGE, rows)
+    _each(session, _GIVE_BACK, rows)
+    return cancelled
+
+
+_CANCEL_NOTICE = (
+    update(NoticeRow)
+    .where(col(NoticeRow.key) == bindparam("wanted"), _unclaimed())
+    .values(status=NoticeStatus.CANCELLED.value)
+)
+
+
+def cancel_notices(*, session: Session, keys: Collection[str]) -> int:
+    """Cancel the notices of `keys` that are planned and in no message; return how many."""
+    return _each(session, _CANCEL_NOTICE, [{"wanted": key} for key in sorted(keys)])
+
+
+def _each(session: Session, statement: Update, rows: list[dict[str, Any]]) -> int:
+    """Run `statement` once for each of `rows` (one executemany); return the rows it changed."""
+    if not rows:
+        return 0
+    return session.connection().execute(statement, rows).rowcount
 
 
 def settled_keys(*, session: Session, keys: Collection[str]) -> set[str]:
@@ -159,8 +196,8 @@ def settled_keys(*, session: Session, keys: Collection[str]) -> set[str]:
     That is all but planned ones and cancelled ones, which a sweep revives when due.
     """
     wanted, settled = list(keys), set[str]()
-    for start in range(0, len(wanted), _ROWS_PER_INSERT):
-        chunk = wanted[start : start + _ROWS_PER_INSERT]
+    for start in range(0, len(wanted), PER_STATEMENT):
+        chunk = wanted[start : start + PER_STATEMENT]
         settled.update(
             session.exec(
                 select(NoticeRow.key).where(

@@ -54,16 +54,20 @@ class NoticeRow(SQLModel, table=True):
 
 
 class SweepRow(SQLModel, table=True):
-    """One pass of the sweep: when it ran, and what it planned, missed, cancelled and queued.
+    """One pass of the sweep: when it ran, whether it holds the turn, and what it did.
 
-    The latest `at` is the `since` of the next sweep, so a notice that lapsed while the
-    service was down is recorded as missed once.
+    A running sweep holds the turn until `lease_until`; the latest `at` of a done one
+    is the `since` of the next sweep, so a notice that lapsed while the service was
+    down is recorded as missed once. The counts are those of its committed batches.
     """
 
     __tablename__ = "sweep"
+    __table_args__ = (Index("ix_sweep_status_at", "status", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
+    status: str = Field(default="running", sa_type=String(16))  # running, done or stopped
+    lease_until: datetime | None = None  # while running: a later sweep may take over after it
     planned: int = 0
     missed: int = 0
     cancelled: int = 0

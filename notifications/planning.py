@@ -60,6 +60,7 @@ class Rules:
     digest_lead_days: int
     response_lead_days: tuple[int, ...]
     overdue_every_days: int
+    max_items: int  # the most recommendations one message lists
     clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
     awaiting_response: str
@@ -69,6 +70,8 @@ class Rules:
             raise ValueError("lead days must name at least one day")
         if self.overdue_every_days < 1:
             raise ValueError("overdue_every_days must be at least 1")
+        if self.max_items < 1:
+            raise ValueError("max_items must be at least 1")
 
     @classmethod
     def from_settings(cls, settings: Settings, table: WorkflowTable) -> Rules:
@@ -80,6 +83,7 @@ class Rules:
             digest_lead_days=settings.reminders_digest_lead_days,
             response_lead_days=settings.reminders_response_lead_days,
             overdue_every_days=settings.reminders_overdue_every_days,
+            max_items=settings.reminders_max_items,
             clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open),
             awaiting_response=table.initial,

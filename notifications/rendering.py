@@ -6,7 +6,10 @@ Each kind has a triple under `notifications/templates/`: `<kind>-subject.txt`,
 shipped with rectrack of the same name. HTML is autoescaped and text is not; a
 variable a template names but the context lacks is an error, not an empty string.
 
-Templates receive plain values only (no database rows): see `build_context`.
+Templates receive plain values only (no database rows): see `build_context`. A
+message lists at most `rules.max_items` recommendations, however many its notices
+are about, and says how many more there are: one email to an owner of thousands
+stays the size of a hundred, and the tracker lists them all.
 """
 
 from __future__ import annotations
@@ -48,6 +51,11 @@ def clock(value: datetime) -> str:
     return value.strftime("%H:%M")
 
 
+def thousands(value: int) -> str:
+    """Return a count as people read it: "69,900"."""
+    return f"{value:,}"
+
+
 def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
     """Collapse all whitespace (newlines included) to single spaces; cap the length."""
     line = " ".join(text.split())
@@ -72,7 +80,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.environment.filters.update(long_date=long_date, clock=clock)
+        self.environment.filters.update(long_date=long_date, clock=clock, thousands=thousands)
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
         """Render one template by name (the council's copy if it has one)."""
@@ -109,38 +117,59 @@ def _one_group(notices: Sequence[Notice]) -> Notice:
 
 
 def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> dict[str, Any]:
-    """Return the template variables for one group of notices.
+    """Return the template variables for one group of notices, listing `rules.max_items` at most.
 
-    `notices`: one entry per notice, with its `due_day`, the date it warns `about`
-    (or None), its `meeting` (digests) or `report` (responses), else None, and its
-    `recommendations`. `recommendations`: those of all the notices, each once,
-    ordered by monitoring, then target date, then code; `count` is how many.
+    `recommendations`: those of all the notices, each once, ordered by monitoring,
+    then target date, then code: the first `max_items` of them. `count` is how many
+    there are in all, and `more` how many are not listed.
+
+    `notices`: an entry for each of the first `max_items` notices (`notice_count` is
+    how many there are in all), with its `due_day`, the date it warns `about` (or
+    None), its `meeting` (digests) or `report` (responses), else None, and its own
+    `recommendations` in its order: as many as the message still lists after the
+    entries before, with `count` and `more` for this notice alone.
     """
-    first = notices[0]
-    entries = [_notice_entry(notice, snapshot, rules) for notice in notices]
-    recs = {rec["id"]: rec for entry in entries for rec in entry["recommendations"]}
-    ordered = sorted(recs.values(), key=_rec_order)
+    first, limit = notices[0], rules.max_items
+    ids = dict.fromkeys(rec_id for notice in notices for rec_id in notice.recommendation_ids)
+    ordered = sorted((snapshot.recommendation(rec_id) for rec_id in ids), key=_rec_order)
     return {
         "kind": first.kind.value,
         "recipient": {"name": first.recipient_name, "email": first.recipient},
-        "notices": entries,
-        "recommendations": ordered,
+        "notices": _notice_entries(notices[:limit], snapshot, rules),
+        "notice_count": len(notices),
+        "recommendations": [_recommendation(rec) for rec in ordered[:limit]],
         "count": len(ordered),
+        "more": max(len(ordered) - limit, 0),
     }
 
 
-def _notice_entry(notice: Notice, snapshot: Snapshot, rules: Rules) -> dict[str, Any]:
+def _notice_entries(
+    notices: Sequence[Notice], snapshot: Snapshot, rules: Rules
+) -> list[dict[str, Any]]:
+    """An entry for each notice, listing its recommendations while `max_items` allows."""
+    entries, room = [], rules.max_items
+    for notice in notices:
+        listed = notice.recommendation_ids[:room]
+        room -= len(listed)
+        entries.append(_notice_entry(notice, listed, snapshot, rules))
+    return entries
+
+
+def _notice_entry(
+    notice: Notice, listed: Sequence[int], snapshot: Snapshot, rules: Rules
+) -> dict[str, Any]:
     item_id = int(notice.item.rpartition(":")[2])
     is_digest = notice.kind is Kind.CHAIR_DIGEST
     is_response = notice.kind in (Kind.RESPONSE_DUE, Kind.RESPONSE_OVERDUE)
+    count = len(notice.recommendation_ids)
     return {
         "due_day": notice.due_day,
         "about": notice.about,
         "meeting": _meeting(snapshot.meeting(item_id), rules) if is_digest else None,
         "report": _report(snapshot.report(item_id)) if is_response else None,
-        "recommendations": [
-            _recommendation(snapshot.recommendation(rec_id)) for rec_id in notice.recommendation_ids
-        ],
+        "recommendations": [_recommendation(snapshot.recommendation(i)) for i in listed],
+        "count": count,
+        "more": count - len(listed),
     }
 
 
@@ -185,5 +214,5 @@ def _recommendation(rec: RecItem) -> dict[str, Any]:
     }
 
 
-def _rec_order(rec: dict[str, Any]) -> tuple[date, date, str]:
-    return (rec["monitoring_date"] or date.max, rec["target_date"] or date.max, rec["code"])
+def _rec_order(rec: RecItem) -> tuple[date, date, str]:
+    return (rec.monitoring_date or date.max, rec.target_date or date.max, rec.code)

@@ -115,7 +115,7 @@ class TickReport:
         counted = ("planned", "queued", "sent", "retried", "failed", "missed", "cancelled")
         line = ", ".join(f"{name} {figures[name]}" for name in counted)
         if self.sweep.skipped:
-            line += f"; sweep skipped: a later one ran at {self.sweep.since}"
+            line += f"; sweep skipped: {self.sweep.why_skipped}"
         return line
 
 

@@ -137,6 +137,11 @@ def test_only_secrets_are_read_from_files(tmp_path: Path) -> None:
     )
 
 
+def test_a_message_lists_100_recommendations_at_most_unless_told() -> None:
+    assert Settings.defaults().reminders_max_items == 100
+    assert load_settings(None, {"RECTRACK_REMINDERS_MAX_ITEMS": "25"}).reminders_max_items == 25
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "key"),
     [
@@ -153,6 +158,7 @@ def test_only_secrets_are_read_from_files(tmp_path: Path) -> None:
         ("RECTRACK_REMINDERS_SEND_AT", "25:00", "reminders.send_at"),
         ("RECTRACK_REMINDERS_MONITORING_LEAD_DAYS", "14,x", "reminders.monitoring_lead_days"),
         ("RECTRACK_REMINDERS_DIGEST_LEAD_DAYS", "0", "reminders.digest_lead_days"),
+        ("RECTRACK_REMINDERS_MAX_ITEMS", "0", "reminders.max_items"),
         ("RECTRACK_DATABASE_URL", " ", "database.url"),
     ],
 )

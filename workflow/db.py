@@ -7,7 +7,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+
+from workflow.errors import DatabaseBusy
+
+_SQLITE_BUSY, _SQLITE_LOCKED = (
+    5,
+    6,
+)  # primary result codes; extended ones carry them in the low byte
+# PostgreSQL: lock_not_available (a lock_timeout ran out) and deadlock_detected.
+_POSTGRESQL_BUSY = frozenset({"55P03", "40P01"})
 
 
 def make_engine(url: str) -> Engine:
@@ -51,3 +61,31 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """Say if `error` is the database refusing because another writer held it too long."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return getattr(error.orig, "sqlstate", None) in _POSTGRESQL_BUSY
+
+
+@contextmanager
+def busy_as_error() -> Iterator[None]:
+    """Raise DatabaseBusy, one sentence, for the database's "locked" or "busy" refusal.
+
+    Other errors pass as they are. Whatever transaction the refusal interrupted has
+    been rolled back by then (see `transaction`).
+    """
+    try:
+        yield
+    except DBAPIError as error:
+        if not is_busy(error):
+            raise
+        raise DatabaseBusy(_first_line(error)) from error
+
+
+def _first_line(error: DBAPIError) -> str:
+    lines = str(error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__

@@ -20,6 +20,9 @@ RectrackError                    (config.errors)
 │   ├── NotOneOf                 a value not among its field's choices (notifications.service)
 │   ├── RetryNeedsOne            a retry names its messages or asks for the failed ones
 │   └── DaysOutOfOrder           a range of days that ends before it starts
+├── DatabaseBusy                 another process held the database past the busy timeout;
+│                                trying again can help (workflow.db, exit status 2)
+├── SweepOvertaken               a later sweep took over from a stalled one (notifications.turns)
 ├── TransportError               a mail was not delivered; says whether retrying can help
 │                                (notifications.transports)
 └── BadHeader                    a header value that would start a new header
@@ -112,6 +115,17 @@ class DatabaseUnreachable(InputError):
     def __init__(self, url: str, reason: str) -> None:
         self.url, self.reason = url, reason
         super().__init__(f"the database {url} cannot be reached: {reason}")
+
+
+class DatabaseBusy(RectrackError):
+    """The database stayed locked by another writer past the busy timeout: try again."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"the database is busy ({reason}): another process is writing to it;"
+            " try again in a moment"
+        )
 
 
 class DatabaseNotReady(InputError):

@@ -36,17 +36,35 @@ def notice(item: str = "rec:1", recipient: str = OFFICER, day: date = date(2027,
     )
 
 
-def put_in_message(session: Session, make_message: MakeMessage, *keys: str) -> int:
+def new_message(session: Session, make_message: MakeMessage) -> int:
     email = emails.compose(make_message(), sender=SENDER, now=NOW)
-    ident = outbox.enqueue(session=session, email=email)
-    ledger.queue(session=session, keys=keys, outbox_id=ident)
+    return outbox.enqueue(session=session, email=email)
+
+
+def put_in_message(session: Session, make_message: MakeMessage, *keys: str) -> int:
+    """Claim the notices `keys` into a new message; return its id."""
+    ident = new_message(session, make_message)
+    ledger.claim(session=session, keys=keys, outbox_id=ident)
     return ident
 
 
 def queued_with(session: Session, make_message: MakeMessage, *notices: Notice) -> int:
     ledger.record(session=session, notices=notices, now=NOW)
-    ledger.claim(session=session)
     return put_in_message(session, make_message, *(n.key for n in notices))
+
+
+def cancel_stale(session: Session, valid: set[str]) -> int:
+    """Cancel what `valid` no longer holds, as a sweep does: the messages, then the notices."""
+    cancelled = ledger.cancel_messages(
+        session=session, ids=ledger.stale_messages(session=session, valid_keys=valid)
+    )
+    ledger.cancel_notices(session=session, keys=ledger.claimable(session=session) - valid)
+    return cancelled
+
+
+def in_message(session: Session, ident: int) -> set[str]:
+    session.expire_all()
+    return set(session.exec(select(NoticeRow.key).where(NoticeRow.outbox_id == ident)))
 
 
 def notice_rows(session: Session) -> dict[str, NoticeRow]:
@@ -82,7 +100,7 @@ def test_a_notice_due_on_another_day_is_a_new_notice(session: Session) -> None:
 def test_missed_notices_are_recorded_as_missed_and_never_claimed(session: Session) -> None:
     ledger.record(session=session, notices=[notice()], now=NOW, status=NoticeStatus.MISSED)
     assert notice_rows(session)[notice().key].status == "missed"
-    assert ledger.claim(session=session) == set()
+    assert ledger.claimable(session=session) == set()
 
 
 def test_a_large_batch_counts_only_the_new_notices(session: Session) -> None:
@@ -91,25 +109,34 @@ def test_a_large_batch_counts_only_the_new_notices(session: Session) -> None:
     assert ledger.record(session=session, notices=notices, now=NOW) == 597
 
 
-def test_a_claimed_notice_is_not_claimed_again(session: Session) -> None:
+def test_recorded_notices_are_claimable(session: Session) -> None:
     ledger.record(session=session, notices=[notice("rec:1"), notice("rec:2")], now=NOW)
-    assert ledger.claim(session=session) == {notice("rec:1").key, notice("rec:2").key}
-    assert {row.status for row in notice_rows(session).values()} == {"queued"}
-    assert ledger.claim(session=session) == set()
+    assert ledger.claimable(session=session) == {notice("rec:1").key, notice("rec:2").key}
 
 
-def test_queueing_claimed_notices_attaches_them_to_their_message(
+def test_claiming_puts_the_notices_in_their_message(
     session: Session, make_message: MakeMessage
 ) -> None:
     ledger.record(session=session, notices=[notice("rec:1"), notice("rec:2")], now=NOW)
-    ident = put_in_message(session, make_message, *ledger.claim(session=session))
+    ident = new_message(session, make_message)
+    keys = {notice("rec:1").key, notice("rec:2").key}
+    assert ledger.claim(session=session, keys=keys, outbox_id=ident) == 2
     assert {(n.status, n.outbox_id) for n in notice_rows(session).values()} == {("queued", ident)}
+    assert ledger.claimable(session=session) == set()
 
 
-def test_claimed_notices_given_back_are_claimed_again(session: Session) -> None:
-    ledger.record(session=session, notices=[notice()], now=NOW)
-    ledger.give_back(session=session, keys=ledger.claim(session=session))
-    assert ledger.claim(session=session) == {notice().key}
+def test_a_claimed_notice_is_not_claimed_again(session: Session, make_message: MakeMessage) -> None:
+    first = queued_with(session, make_message, notice())
+    other = new_message(session, make_message)
+    assert ledger.claim(session=session, keys=[notice().key], outbox_id=other) == 0
+    assert in_message(session, first) == {notice().key}
+
+
+def test_a_notice_never_recorded_is_not_claimed(
+    session: Session, make_message: MakeMessage
+) -> None:
+    ident = new_message(session, make_message)
+    assert ledger.claim(session=session, keys=[notice().key], outbox_id=ident) == 0
 
 
 def test_two_sweeps_claiming_at_once_never_put_a_notice_in_two_messages(
@@ -117,22 +144,23 @@ def test_two_sweeps_claiming_at_once_never_put_a_notice_in_two_messages(
 ) -> None:
     start = threading.Barrier(2)
 
-    def sweep(_: int) -> set[str]:
+    def sweep(keys: list[str]) -> set[str]:
         other = second_engine(engine)
         start.wait()
         with new_session(other) as session, transaction(session):
-            keys = ledger.claim(session=session)
-            if keys:
-                put_in_message(session, make_message, *keys)
+            ident = put_in_message(session, make_message, *keys)
+        with new_session(other) as session:
+            claimed = in_message(session, ident)
         other.dispose()
-        return keys
+        return claimed
 
     for round_ in range(5):
         notices = [notice(f"rec:{round_}-{n}") for n in range(40)]
         with new_session(engine) as session, transaction(session):
             ledger.record(session=session, notices=notices, now=NOW)
+        keys = [n.key for n in notices]
         with ThreadPoolExecutor(2) as pool:
-            first, second = pool.map(sweep, range(2))
+            first, second = pool.map(sweep, [keys, keys[::-1]])
         assert not first & second
         assert len(first) + len(second) == 40
 
@@ -145,27 +173,35 @@ def test_a_queued_message_with_a_stale_notice_is_cancelled(
 ) -> None:
     kept, closed = notice("rec:1"), notice("rec:2")
     ident = queued_with(session, make_message, kept, closed)
-    assert ledger.cancel_stale(session=session, valid_keys={kept.key}) == 1
+    assert cancel_stale(session, {kept.key}) == 1
     assert message_status(session, ident) == "cancelled"
     rows = notice_rows(session)
     assert (rows[kept.key].status, rows[kept.key].outbox_id) == ("planned", None)
     assert rows[closed.key].status == "cancelled"
 
 
-def test_the_still_valid_notices_of_a_cancelled_message_are_claimed_again(
+def test_a_message_is_stale_when_any_of_its_notices_is(
+    session: Session, make_message: MakeMessage
+) -> None:
+    kept, closed = notice("rec:1"), notice("rec:2")
+    ident = queued_with(session, make_message, kept, closed)
+    assert ledger.stale_messages(session=session, valid_keys={kept.key}) == {ident: 2}
+
+
+def test_the_still_valid_notices_of_a_cancelled_message_are_claimable_again(
     session: Session, make_message: MakeMessage
 ) -> None:
     kept, closed = notice("rec:1"), notice("rec:2")
     queued_with(session, make_message, kept, closed)
-    ledger.cancel_stale(session=session, valid_keys={kept.key})
-    assert ledger.claim(session=session) == {kept.key}
+    cancel_stale(session, {kept.key})
+    assert ledger.claimable(session=session) == {kept.key}
 
 
 def test_a_message_whose_notices_all_hold_is_left_alone(
     session: Session, make_message: MakeMessage
 ) -> None:
     ident = queued_with(session, make_message, notice("rec:1"))
-    assert ledger.cancel_stale(session=session, valid_keys={notice("rec:1").key}) == 0
+    assert cancel_stale(session, {notice("rec:1").key}) == 0
     assert message_status(session, ident) == "queued"
 
 
@@ -174,16 +210,24 @@ def test_a_message_already_being_sent_is_not_cancelled(
 ) -> None:
     ident = queued_with(session, make_message, notice("rec:1"))
     outbox.claim_due(session=session, now=NOW, lease=timedelta(minutes=5), limit=50)
-    assert ledger.cancel_stale(session=session, valid_keys=set()) == 0
+    assert ledger.cancel_messages(session=session, ids=[ident]) == 0
     assert message_status(session, ident) == "sending"
     assert notice_rows(session)[notice("rec:1").key].status == "queued"
 
 
 def test_a_planned_notice_no_longer_valid_is_cancelled(session: Session) -> None:
     ledger.record(session=session, notices=[notice("rec:1"), notice("rec:2")], now=NOW)
-    ledger.cancel_stale(session=session, valid_keys={notice("rec:1").key})
+    cancel_stale(session, {notice("rec:1").key})
     statuses = {key: row.status for key, row in notice_rows(session).items()}
     assert statuses == {notice("rec:1").key: "planned", notice("rec:2").key: "cancelled"}
+
+
+def test_cancelling_leaves_a_notice_in_a_message_alone(
+    session: Session, make_message: MakeMessage
+) -> None:
+    ident = queued_with(session, make_message, notice())
+    assert ledger.cancel_notices(session=session, keys=[notice().key]) == 0
+    assert in_message(session, ident) == {notice().key}
 
 
 # Reviving a cancelled notice that holds again
@@ -193,11 +237,11 @@ def test_a_cancelled_notice_recorded_again_is_planned_again_without_its_message(
     session: Session, make_message: MakeMessage
 ) -> None:
     queued_with(session, make_message, notice())
-    ledger.cancel_stale(session=session, valid_keys=set())
+    cancel_stale(session, set())
     assert ledger.record(session=session, notices=[notice()], now=NOW) == 1
     row = notice_rows(session)[notice().key]
     assert (row.status, row.outbox_id) == ("planned", None)
-    assert ledger.claim(session=session) == {notice().key}
+    assert ledger.claimable(session=session) == {notice().key}
 
 
 def queued(session: Session, make_message: MakeMessage) -> None:
@@ -226,17 +270,19 @@ def test_a_queued_sent_or_missed_notice_recorded_again_is_left_as_it_is(
     assert ledger.record(session=session, notices=[notice()], now=NOW) == 0
     after = notice_rows(session)[notice().key]
     assert (after.status, after.outbox_id) == settled
-    assert ledger.claim(session=session) == set()
+    assert ledger.claimable(session=session) == set()
 
 
 def test_a_notice_given_twice_in_one_batch_is_recorded_once(session: Session) -> None:
     assert ledger.record(session=session, notices=[notice(), notice()], now=NOW) == 1
 
 
-def test_a_cancelled_notice_is_not_settled_as_it_may_be_revived(session: Session) -> None:
+def test_a_cancelled_notice_is_not_settled_as_it_may_be_revived(
+    session: Session, make_message: MakeMessage
+) -> None:
     ledger.record(session=session, notices=[notice("rec:1"), notice("rec:2")], now=NOW)
-    ledger.cancel_stale(session=session, valid_keys={notice("rec:2").key})
-    ledger.claim(session=session)
+    cancel_stale(session, {notice("rec:2").key})
+    put_in_message(session, make_message, notice("rec:2").key)
     keys = {notice("rec:1").key, notice("rec:2").key}
     assert ledger.settled_keys(session=session, keys=keys) == {notice("rec:2").key}
 
@@ -252,16 +298,16 @@ def test_two_sweeps_reviving_at_once_never_put_a_notice_in_two_messages(
         start.wait()
         with new_session(other) as session, transaction(session):
             revived = ledger.record(session=session, notices=notices, now=NOW)
-            keys = ledger.claim(session=session)
-            if keys:
-                put_in_message(session, make_message, *keys)
+            ident = put_in_message(session, make_message, *(n.key for n in notices))
+        with new_session(other) as session:
+            claimed = in_message(session, ident)
         other.dispose()
-        return revived, keys
+        return revived, claimed
 
     for _ in range(5):  # each round cancels every notice, then two sweeps want them back
         with new_session(engine) as session, transaction(session):
             ledger.record(session=session, notices=notices, now=NOW)
-            ledger.cancel_stale(session=session, valid_keys=set())
+            cancel_stale(session, set())
         with ThreadPoolExecutor(2) as pool:
             (revived, first), (other_revived, second) = pool.map(sweep, range(2))
         assert not first & second

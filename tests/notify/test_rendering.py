@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,6 +172,59 @@ def test_a_group_of_notices_makes_one_message_listing_each(renderer: Renderer) -
 def test_the_overdue_notice_copies_the_clerk(renderer: Renderer) -> None:
     message = renderer.render([notice(Kind.TARGET_OVERDUE)], snapshot_of(recommendation()), RULES)
     assert message.cc == (CLERK,)
+
+
+# A message lists `max_items` recommendations at most
+
+
+def due(kind: Kind, count: int) -> tuple[list[Notice], Snapshot]:
+    """`count` recommendations as one group of `kind`: a notice each, or one listing them all."""
+    recs = tuple(
+        recommendation(n, code=f"{REPORT}/{n}", monitoring_date=date(2027, 4, 20) + timedelta(n))
+        for n in range(1, count + 1)
+    )
+    fixture = snapshot_of(recommendation())
+    snapshot = Snapshot(recs, fixture.meetings, (replace(fixture.reports[0], proposed=recs),))
+    ids = tuple(rec.id for rec in recs)
+    if kind in (Kind.MONITORING_REMINDER, Kind.TARGET_OVERDUE):
+        return [
+            replace(notice(kind), item=f"rec:{n}", recommendation_ids=(n,)) for n in ids
+        ], snapshot
+    return [replace(notice(kind), recommendation_ids=ids)], snapshot
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_a_message_lists_max_items_and_says_how_many_more(renderer: Renderer, kind: Kind) -> None:
+    notices, snapshot = due(kind, 5)
+    message = renderer.render(notices, snapshot, replace(RULES, max_items=2))
+    assert message.text.count(f"* {REPORT}/") == 2
+    assert "And 3 more: see the tracker." in message.text
+    assert "And 3 more: see the tracker." in message.html
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_a_message_within_max_items_lists_them_all(renderer: Renderer, kind: Kind) -> None:
+    notices, snapshot = due(kind, 5)
+    message = renderer.render(notices, snapshot, replace(RULES, max_items=5))
+    assert message.text.count(f"* {REPORT}/") == 5 and "more: see the tracker" not in message.text
+
+
+def test_the_recommendations_listed_are_those_monitored_soonest(renderer: Renderer) -> None:
+    notices, snapshot = due(Kind.MONITORING_REMINDER, 5)
+    message = renderer.render(notices[::-1], snapshot, replace(RULES, max_items=2))
+    assert f"* {REPORT}/1 " in message.text and f"* {REPORT}/2 " in message.text
+
+
+def test_counts_are_written_with_thousands_separators(renderer: Renderer) -> None:
+    notices, snapshot = due(Kind.MONITORING_REMINDER, 1200)
+    message = renderer.render(notices, snapshot, RULES)
+    assert message.subject.startswith("Monitoring reminder: 1,200 recommendations")
+    assert "And 1,100 more: see the tracker." in message.text
+
+
+def test_a_message_about_thousands_is_the_size_of_one_about_max_items(renderer: Renderer) -> None:
+    few, many = (renderer.render(*due(Kind.MONITORING_REMINDER, n), RULES) for n in (100, 5000))
+    assert len(many.text) < len(few.text) + 100 and len(many.html) < len(few.html) + 200
 
 
 def test_a_councils_own_template_wins(tmp_path: Path) -> None:
