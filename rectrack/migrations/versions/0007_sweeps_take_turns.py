@@ -5,8 +5,8 @@ held the database's write lock for all of its work. Its row is written first, as
 `running` with a lease, and marked `done` (or `stopped`) at the end. Sweeps recorded
 before this revision all finished: they are `done`.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2027-02-22 10:05:41.226318
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
