@@ -39,6 +39,7 @@ ACTS = {  # name: in words
     "import": "import",
     "undo": "undo a change",
     "directory": "keep people, bodies and meetings",
+    "monitor": "keep milestones and indicators",
 }
 
 

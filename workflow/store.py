@@ -18,6 +18,7 @@ from workflow.errors import NotFound
 from workflow.models import (
     Body,
     Event,
+    IndicatorReading,
     Person,
     Recommendation,
     Report,
@@ -69,6 +70,22 @@ def codes_by_id(*, session: Session, ids: Iterable[int | None] | None = None) ->
             return {}
         query = query.where(col(Recommendation.id).in_(wanted))
     return {ident: code for ident, code in session.exec(query) if ident}
+
+
+def readings(
+    *, session: Session, indicator_ids: Iterable[int | None] | None = None
+) -> dict[int, list[IndicatorReading]]:
+    """Each indicator's readings, oldest first (by the day, then as recorded), by its id."""
+    query = select(IndicatorReading).order_by(col(IndicatorReading.on), col(IndicatorReading.id))
+    if indicator_ids is not None:
+        wanted = [ident for ident in indicator_ids if ident is not None]
+        if not wanted:
+            return {}
+        query = query.where(col(IndicatorReading.indicator_id).in_(wanted))
+    found: dict[int, list[IndicatorReading]] = {}
+    for row in session.exec(query):
+        found.setdefault(row.indicator_id, []).append(row)
+    return found
 
 
 def emails_by_id(*, session: Session) -> dict[int, str]:

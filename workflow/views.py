@@ -10,6 +10,7 @@ from workflow.models import (
     Amendment,
     Event,
     Indicator,
+    IndicatorReading,
     Milestone,
     ProgressUpdate,
     Recommendation,
@@ -113,24 +114,32 @@ def detail(
     bodies: Mapping[int, str],
     related: Related,
     codes: Mapping[int, str],
+    readings: Mapping[int, Sequence[IndicatorReading]],
 ) -> dict[str, Any]:
     """Everything about one recommendation: what `recs show --json` prints."""
     in_force = [row for row in related["responses"] if not row.undone]
     view = summary(rec, report, emails, in_force[-1] if in_force else None, codes)
     view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
-    for kind, show in related_views(emails, bodies).items():
+    for kind, show in related_views(emails, bodies, readings).items():
         view[kind] = [show(row) for row in related[kind]]
     return view
 
 
-def related_views(emails: Mapping[int, str], bodies: Mapping[int, str]) -> dict[str, View]:
-    """How each related kind is shown, people by email and bodies by name, in RELATED order."""
+def related_views(
+    emails: Mapping[int, str],
+    bodies: Mapping[int, str],
+    readings: Mapping[int, Sequence[IndicatorReading]],
+) -> dict[str, View]:
+    """How each related kind is shown, people by email and bodies by name, in RELATED order.
+
+    `readings` are each indicator's, by its id.
+    """
     views: dict[str, View] = {
         "responses": lambda row: dict(response_view(row, emails)),
         "updates": lambda row: update_view(row, emails),
         "amendments": lambda row: amendment_view(row, emails, bodies),
         "milestones": milestone_view,
-        "indicators": indicator_view,
+        "indicators": lambda row: indicator_view(row, readings.get(row.id, ()), emails),
         "history": lambda row: history_line(row, emails),
     }
     assert tuple(views) == RELATED
@@ -171,8 +180,11 @@ def milestone_view(row: Milestone) -> dict[str, Any]:
     return {"title": row.title, "due_on": iso(row.due_on), "done_on": iso(row.done_on)}
 
 
-def indicator_view(row: Indicator) -> dict[str, Any]:
-    return {
+def indicator_view(
+    row: Indicator, readings: Sequence[IndicatorReading], emails: Mapping[int, str]
+) -> dict[str, Any]:
+    """An indicator; its series of actuals (only if it has one), oldest first."""
+    view: dict[str, Any] = {
         "kind": row.kind,
         "name": row.name,
         "unit": row.unit,
@@ -180,6 +192,14 @@ def indicator_view(row: Indicator) -> dict[str, Any]:
         "target": row.target,
         "actual": row.actual,
     }
+    if readings:
+        view["readings"] = [reading_view(reading, emails) for reading in readings]
+    return view
+
+
+def reading_view(row: IndicatorReading, emails: Mapping[int, str]) -> dict[str, Any]:
+    by = _email(emails, row.by_id)
+    return {"value": row.value, "on": row.on.isoformat(), "by": by, "at": row.at.isoformat()}
 
 
 def history_line(row: Event, emails: Mapping[int, str]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from rectrack.cli.changes import amend, fire, respond, undo, update
 from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.directory import audit, bodies, meetings, people
+from rectrack.cli.monitoring import indicator, milestone
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.clock import Clock
@@ -59,6 +60,8 @@ for command in (
     bodies,
     meetings,
     audit,
+    milestone,
+    indicator,
     workflow_group,
     config_group,
     tick,

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, exists, func, insert, literal, nul
 
 from workflow.interchange.records import RecommendationRecord, Related
 from workflow.interchange.related import RelatedRows
-from workflow.models import Event, Recommendation
+from workflow.models import Event, Indicator, IndicatorReading, Recommendation
 
 CHUNK = 5_000
 Progress = Callable[[int], None]
@@ -147,6 +147,32 @@ def _write_related(
         rows.add(rec_ids[rec.code], rec.related)
     for model, values in rows.tables():
         connection.execute(insert(model), values)
+    _write_readings(connection, rows.readings)
+
+
+def _write_readings(
+    connection: Connection, readings: list[tuple[int, list[dict[str, Any]]]]
+) -> None:
+    """Each indicator's readings, now its id is known: its recommendation's indicators in order."""
+    if not any(series for _, series in readings):
+        return
+    rec_ids = sorted({rec_id for rec_id, _ in readings})
+    query = (
+        select(Indicator.__table__.c.id, Indicator.__table__.c.recommendation_id)  # type: ignore[attr-defined]
+        .where(Indicator.__table__.c.recommendation_id.in_(rec_ids))  # type: ignore[attr-defined]
+        .order_by(Indicator.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    ids: dict[int, list[int]] = {}
+    for ident, rec_id in connection.execute(query):
+        ids.setdefault(rec_id, []).append(ident)
+    taken: dict[int, int] = {}
+    rows = []
+    for rec_id, series in readings:
+        position = taken.get(rec_id, 0)
+        taken[rec_id] = position + 1
+        rows += [{**reading, "indicator_id": ids[rec_id][position]} for reading in series]
+    if rows:
+        connection.execute(insert(IndicatorReading), rows)
 
 
 def _chunks(

@@ -69,7 +69,7 @@ def recommendations(
     session: Session, emails: Mapping[int, str], bodies: Mapping[int, str]
 ) -> list[dict[str, Any]]:
     """Every recommendation with all it carries, each related list oldest first."""
-    views = related_views(emails, bodies)
+    views = related_views(emails, bodies, store.readings(session=session))
     related = {kind: _grouped(session, RELATED_MODELS[kind], view) for kind, view in views.items()}
     reports = {row.id: row.reference for row in _all(session, Report)}
     codes = store.codes_by_id(session=session)

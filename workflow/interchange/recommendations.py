@@ -16,6 +16,7 @@ from workflow.interchange.records import (
     HistoryRecord,
     IndicatorRecord,
     MilestoneRecord,
+    ReadingRecord,
     RecommendationRecord,
     Related,
     ResponseRecord,
@@ -207,6 +208,23 @@ def indicator(raw: object, path: str, scope: Scope) -> IndicatorRecord:
         checks.number(record.get("baseline"), f"{path}.baseline"),
         checks.number(record.get("target"), f"{path}.target"),
         checks.number(record.get("actual"), f"{path}.actual"),
+        tuple(
+            _reading(raw, f"{path}.readings[{i}]", scope)
+            for i, raw in enumerate(checks.items(record.get("readings", []), f"{path}.readings"))
+        ),
+    )
+
+
+def _reading(raw: object, path: str, scope: Scope) -> ReadingRecord:
+    record = checks.fields(raw, KEYS["reading"], REQUIRED["reading"], path)
+    value = checks.number(record["value"], f"{path}.value")
+    if value is None:
+        checks.fail(f"{path}.value", "must be a number")
+    return ReadingRecord(
+        value,
+        checks.day(record["on"], f"{path}.on"),
+        person_ref(record.get("by"), f"{path}.by", scope),
+        checks.instant(record["at"], f"{path}.at"),
     )
 
 

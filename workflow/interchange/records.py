@@ -82,6 +82,14 @@ class IndicatorRecord(NamedTuple):
     baseline: float | None
     target: float | None
     actual: float | None
+    readings: tuple[ReadingRecord, ...] = ()  # the dated series; `actual` is its latest
+
+
+class ReadingRecord(NamedTuple):
+    value: float
+    on: date
+    by: str | None
+    at: datetime
 
 
 class HistoryRecord(NamedTuple):

@@ -106,6 +106,17 @@ class IndicatorDoc(_Indicator, total=False):
     baseline: float | None
     target: float | None
     actual: float | None
+    readings: list[ReadingDoc]  # only when there are any
+
+
+class _Reading(TypedDict):
+    value: float
+    on: str
+    at: str
+
+
+class ReadingDoc(_Reading, total=False):
+    by: str | None
 
 
 class _HistoryLine(TypedDict):
@@ -174,6 +185,7 @@ SHAPES: dict[str, Any] = {
     "amendment": AmendmentDoc,
     "milestone": MilestoneDoc,
     "indicator": IndicatorDoc,
+    "reading": ReadingDoc,
     "history": HistoryLineDoc,
 }
 KEYS: dict[str, frozenset[str]] = {name: _keys(shape) for name, shape in SHAPES.items()}

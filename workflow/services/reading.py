@@ -104,4 +104,6 @@ def show_recommendation(session: Session, code: str) -> dict[str, Any]:
     emails = store.emails_by_id(session=session)
     bodies = store.body_names_by_id(session=session)
     codes = store.codes_by_id(session=session, ids=[rec.parent_id])
-    return detail(rec, report.reference, emails, bodies, related, codes)
+    indicators = [row.id for row in related["indicators"]]
+    readings = store.readings(session=session, indicator_ids=indicators)
+    return detail(rec, report.reference, emails, bodies, related, codes, readings)
