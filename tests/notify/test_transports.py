@@ -224,6 +224,10 @@ def test_a_long_subject_is_folded_into_lines_of_78_at_most(
         LONG_NAME,
         'A \\ and a "',
         ", ".join(["Ünal"] * 20),
+        "Olive  Officer",
+        "Dr.  O'Neil,   Chair ",
+        " Zoë  O’Brien   🎉  ",
+        "  ".join(["Olive Officer"] * 12),
     ],
 )
 def test_a_name_reads_back_as_given(
@@ -231,6 +235,13 @@ def test_a_name_reads_back_as_given(
 ) -> None:
     [address] = delivered(smtp, wire, compose(to_name=name))["To"].addresses
     assert (address.display_name, address.addr_spec) == (name, "officer@council.example")
+
+
+def test_a_senders_name_reads_back_with_its_spaces(
+    smtp: Smtp, wire: list[bytes], compose: Compose
+) -> None:
+    got = delivered(smtp, wire, compose(sender="Scrutiny  Team <scrutiny@council.example>"))
+    assert got["From"].addresses[0].display_name == "Scrutiny  Team"
 
 
 def test_a_long_message_id_and_the_copies_read_back_as_given(
