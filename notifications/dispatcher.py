@@ -2,8 +2,9 @@
 
 Each step has its own short transaction and none is open while a message is on the
 wire, so a slow mail server holds no lock (the database calls themselves are brief
-and run on the event loop's thread). A claim is a lease: if this process dies
-mid-batch, another dispatcher takes the rows once the lease has run out. Delivery
+and run on the event loop's thread). A claim is a lease, from the moment of the
+claim: if this process dies mid-batch, another dispatcher takes the rows once the
+lease has run out, and a result is recorded only under the latest claim. Delivery
 is therefore at least once; the stored Message-ID lets a resent copy be recognised.
 """
 
@@ -13,25 +14,31 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from notifications import emails, outbox
-from notifications.outbox import Claim
+from notifications.outbox import Claim, MessageStatus
 from notifications.transports import Connection, Mail, Transport, TransportError
+from workflow.clock import Clock
 from workflow.db import new_session, transaction
 
 log = logging.getLogger(__name__)
 
 SENT, RETRIED, FAILED, RELEASED = "sent", "retried", "failed", "released"
+_OUTCOMES = {MessageStatus.SENT: SENT, MessageStatus.QUEUED: RETRIED, MessageStatus.FAILED: FAILED}
 
 
 @dataclass
 class DispatchReport:
-    """What one drain did. `paused` means the transport refused to work at all (see `reason`)."""
+    """What one drain recorded. `paused` means the transport refused to work at all (see `reason`).
+
+    A message counts once its result is recorded: one whose claim another
+    dispatcher took over meanwhile is that one's to count.
+    """
 
     sent: int = 0
     retried: int = 0
@@ -46,56 +53,63 @@ class DispatchReport:
 
 
 class Dispatcher:
-    """Send due outbox messages through `transport`, from `sender`, `batch_size` at a time."""
+    """Send due outbox messages through `transport`, from `sender`, `batch_size` at a time.
+
+    `clock` is read at each claim, which leases its batch for `lease` from then, and
+    at each result, which it dates and from which a retry waits.
+    """
 
     def __init__(
         self,
         transport: Transport,
         *,
         sender: str,
+        clock: Clock,
         batch_size: int = 50,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
-        self.transport, self.sender = transport, sender
+        self.transport, self.sender, self.clock = transport, sender, clock
         self.batch_size, self.lease = batch_size, lease
 
-    async def drain(self, engine: Engine, now: datetime) -> DispatchReport:
-        """Send every message due by `now`, batch by batch, until none is left or sending pauses.
+    async def drain(self, engine: Engine) -> DispatchReport:
+        """Send every message due, batch by batch, until none is left or sending pauses.
 
-        `now` is the clock for leases and backoff. One message's failure is recorded
-        against that message and never stops the others or raises from here.
+        One message's failure is recorded against that message and never stops the
+        others or raises from here.
         """
         report = DispatchReport()
         while not report.paused:
             # One database connection per batch, as one SMTP connection: each message's
             # result is still its own transaction, without a session's set-up per message.
             with new_session(engine) as session:
-                claims = self._claim(session, now)
+                claims = self._claim(session)
                 if not claims:
                     break
-                await self._send_batch(session, deque(claims), now, report)
+                await self._send_batch(session, deque(claims), report)
         return report
 
-    def _claim(self, session: Session, now: datetime) -> list[Claim]:
+    def _claim(self, session: Session) -> list[Claim]:
+        # A pass may run longer than a lease: each batch is leased from its own claim,
+        # or a batch claimed late in a pass would be open to others as it is sent.
         with transaction(session):
             return outbox.claim_due(
-                session=session, now=now, lease=self.lease, limit=self.batch_size
+                session=session, now=self.clock.now(), lease=self.lease, limit=self.batch_size
             )
 
     async def _send_batch(
-        self, session: Session, pending: deque[Claim], now: datetime, report: DispatchReport
+        self, session: Session, pending: deque[Claim], report: DispatchReport
     ) -> None:
         # The batch must end well inside the lease, or another dispatcher could take
         # the same messages while this one is still sending them.
         deadline = self.lease.total_seconds() * 0.8
         try:
             async with asyncio.timeout(deadline), self.transport.connect() as connection:
-                await self._send_each(session, connection, pending, now, report)
+                await self._send_each(session, connection, pending, report)
         except TransportError as error:  # the connection could not be opened
-            self._record_each(session, pending, error, now, report)
+            self._record_each(session, pending, error, report)
         except TimeoutError:
             late = TransportError(f"the batch was not sent within {deadline:g}s")
-            self._record_each(session, pending, late, now, report)
+            self._record_each(session, pending, late, report)
         if pending:  # untried: they wait out a pause, or go at once over a new connection
             released = self._release(session, pending)
             if report.paused:
@@ -106,12 +120,11 @@ class Dispatcher:
         session: Session,
         connection: Connection,
         pending: deque[Claim],
-        now: datetime,
         report: DispatchReport,
     ) -> None:
         while pending:
             error = await self._attempt(connection, pending[0])
-            self._record(session, pending.popleft(), error, now, report)
+            self._record(session, pending.popleft(), error, report)
             if error is not None and not error.permanent:
                 return  # after a pause or a passing fault, this connection is not trusted
 
@@ -140,11 +153,10 @@ class Dispatcher:
         session: Session,
         pending: deque[Claim],
         error: TransportError,
-        now: datetime,
         report: DispatchReport,
     ) -> None:
         while pending and not report.paused:
-            self._record(session, pending.popleft(), error, now, report)
+            self._record(session, pending.popleft(), error, report)
 
     def _release(self, session: Session, claims: deque[Claim]) -> int:
         try:
@@ -159,36 +171,26 @@ class Dispatcher:
         session: Session,
         claim: Claim,
         error: TransportError | None,
-        now: datetime,
         report: DispatchReport,
     ) -> None:
-        """Record one result in its own transaction."""
+        """Record one result in its own transaction, and count it if it was recorded."""
         if error is not None and error.pause and not report.paused:
             report.paused, report.reason = True, error.message
             log.error("sending is paused, messages wait in the outbox: %s", error.message)
         try:
             with transaction(session):
-                outcome = self._settle(session, claim, error, now)
+                outcome = self._settle(session, claim, error)
         except SQLAlchemyError:  # the lease runs out and the message is taken again
             log.exception("message %s: could not record the result", claim.id)
             return
+        if outcome is None:
+            log.warning("message %s: its lease ran out and another dispatcher took it", claim.id)
+            return
         report.add(outcome)
 
-    def _settle(
-        self,
-        session: Session,
-        claim: Claim,
-        error: TransportError | None,
-        now: datetime,
-    ) -> str:
-        if error is None:
-            outbox.mark_sent(session=session, claim=claim, now=now)
-            return SENT
-        if error.pause:
-            outbox.release(session=session, claims=[claim])
-            return RELEASED
-        if error.permanent:
-            outbox.mark_failed(session=session, claim=claim, error=error.message, now=now)
-            return FAILED
-        when = outbox.schedule_retry(session=session, claim=claim, error=error.message, now=now)
-        return RETRIED if when else FAILED
+    def _settle(self, session: Session, claim: Claim, error: TransportError | None) -> str | None:
+        """Write one result; return its outcome, or None if this claim was no longer the latest."""
+        if error is not None and error.pause:
+            return RELEASED if outbox.release(session=session, claims=[claim]) else None
+        status = outbox.record(session=session, claim=claim, now=self.clock.now(), error=error)
+        return None if status is None else _OUTCOMES[status]

@@ -3,10 +3,13 @@
 Every function takes a keyword-only session and never commits: the caller owns the
 transaction. A message moves
 
-    queued ──claim_due──▶ sending ──mark_sent──────▶ sent
-      ▲  ▲                  │ ├────schedule_retry──▶ queued later, or failed after a day
-      │  └──release─────────┘ └────mark_failed─────▶ failed ──retry──▶ queued
-      └─────(ledger.cancel_stale)──────────────────▶ cancelled
+    queued ──claim_due──▶ sending ──record: sent──────────▶ sent
+      ▲  ▲                  │ ├────record: refused for now──▶ queued later, or failed after a day
+      │  └──release─────────┘ └────record: refused for good─▶ failed ──retry──▶ queued
+      └─────(ledger.cancel_stale)─────────────────────────────▶ cancelled
+
+A claim is a lease that starts when the message is claimed, and only the latest
+claim of a message may record its result.
 
 Writes are Core statements on the session's connection: nothing here loads a row
 into the session to change it, so there is nothing for the session to keep in step.
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, update
 from sqlmodel import Session, col, select
@@ -45,6 +48,7 @@ class Claim(NamedTuple):
     attempts: int  # this claim's included
     first_attempt_at: datetime | None
     next_attempt_at: datetime  # when it was due
+    lease_until: datetime  # when this claim's lease runs out; no later claim has the same
     recipient: str
     cc: list[str]
     message_id: str
@@ -95,10 +99,11 @@ def enqueue(*, session: Session, email: Email) -> int:
 def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
     """Lease up to `limit` messages due by `now`, in one statement, and return the claims.
 
-    Due are queued messages whose next attempt has come and sending ones whose lease
-    ran out (their dispatcher died). On PostgreSQL, rows another dispatcher is
-    claiming are skipped; SQLite runs one writer at a time, so the statement is
-    atomic there as it stands. The claims come oldest first.
+    `now` is when the claim is made: each lease runs for `lease` from then. Due are
+    queued messages whose next attempt has come and sending ones whose lease ran
+    out (their dispatcher died). On PostgreSQL, rows another dispatcher is claiming
+    are skipped; SQLite runs one writer at a time, so the statement is atomic there
+    as it stands. The claims come oldest first.
     """
     due = or_(
         and_(col(OutboxRow.status) == MessageStatus.QUEUED, col(OutboxRow.next_attempt_at) <= now),
@@ -125,43 +130,62 @@ def claim_due(*, session: Session, now: datetime, lease: timedelta, limit: int) 
     return sorted(claims, key=lambda claim: (claim.next_attempt_at, claim.id))
 
 
+class Refusal(Protocol):
+    """Why a message was not taken, and whether it ever will be: a TransportError is one."""
+
+    @property
+    def message(self) -> str: ...
+    @property
+    def permanent(self) -> bool: ...
+
+
+class Refused(NamedTuple):
+    """A refusal told in words: `message`, and whether it is for good."""
+
+    message: str
+    permanent: bool = False
+
+
+def record(
+    *, session: Session, claim: Claim, now: datetime, error: Refusal | None = None
+) -> MessageStatus | None:
+    """Record the result, at `now`, of sending the claimed message; return its new status.
+
+    With no `error` it was sent. Refused for good, it fails; refused for now, it is
+    queued again with backoff, and fails a day after the first attempt. Return None,
+    recording nothing, if the claim is no longer this one: its lease ran out and
+    another dispatcher claimed the message.
+    """
+    first = claim.first_attempt_at or now
+    values: dict[str, Any] = {"first_attempt_at": first}
+    when = None if error is None or error.permanent else next_attempt(claim.attempts, first, now)
+    if error is None:
+        values |= {"status": MessageStatus.SENT, "sent_at": now, "last_error": None}
+    elif when is None:
+        values |= {"status": MessageStatus.FAILED, "last_error": error.message}
+    else:
+        values |= {"status": MessageStatus.QUEUED, "next_attempt_at": when}
+        values["last_error"] = error.message
+    return values["status"] if _settle(session, claim, **values) else None
+
+
 def mark_sent(*, session: Session, claim: Claim, now: datetime) -> bool:
     """Record that the claimed message was sent; False if its claim had been lost."""
-    first = claim.first_attempt_at or now
-    return _settle(
-        session,
-        claim,
-        status=MessageStatus.SENT,
-        sent_at=now,
-        first_attempt_at=first,
-        last_error=None,
-    )
+    return record(session=session, claim=claim, now=now) is not None
 
 
 def mark_failed(*, session: Session, claim: Claim, error: str, now: datetime) -> bool:
     """Record that the claimed message was refused for good; False if its claim had been lost."""
-    first = claim.first_attempt_at or now
-    return _settle(
-        session, claim, status=MessageStatus.FAILED, first_attempt_at=first, last_error=error
-    )
+    refused = Refused(error, permanent=True)
+    return record(session=session, claim=claim, now=now, error=refused) is not None
 
 
 def schedule_retry(*, session: Session, claim: Claim, error: str, now: datetime) -> datetime | None:
     """Queue the claimed message again with backoff; return when, or None if it failed for good."""
-    first = claim.first_attempt_at or now
-    when = next_attempt(claim.attempts, first, now)
-    if when is None:
-        mark_failed(session=session, claim=claim, error=error, now=now)
+    status = record(session=session, claim=claim, now=now, error=Refused(error))
+    if status is not MessageStatus.QUEUED:
         return None
-    _settle(
-        session,
-        claim,
-        status=MessageStatus.QUEUED,
-        next_attempt_at=when,
-        first_attempt_at=first,
-        last_error=error,
-    )
-    return when
+    return next_attempt(claim.attempts, claim.first_attempt_at or now, now)
 
 
 def release(*, session: Session, claims: Iterable[Claim]) -> int:
@@ -172,14 +196,17 @@ def release(*, session: Session, claims: Iterable[Claim]) -> int:
     )
 
 
-# The claim is (id, attempts): if the lease ran out and another dispatcher claimed
-# the row meanwhile, a late result must not overwrite its own. The SET clause comes
-# from the values given, so one statement (compiled once, by SQLAlchemy's cache)
-# serves every result.
+# A claim is known by its lease's end: a later claim is made once that end has
+# passed, so its lease ends later. If the lease ran out and another dispatcher
+# claimed the row meanwhile, a late result must not overwrite that claim's own. A
+# lease that ran out with nobody taking the row over is still the latest claim, and
+# its result is recorded: the message went, and is not sent again. The SET clause
+# comes from the values given, so one statement (compiled once, by SQLAlchemy's
+# cache) serves every result.
 _SETTLE = update(OutboxRow).where(
     col(OutboxRow.id) == bindparam("claimed_id"),
     col(OutboxRow.status) == bindparam("while_sending", MessageStatus.SENDING.value),
-    col(OutboxRow.attempts) == bindparam("claimed_attempts"),
+    col(OutboxRow.lease_until) == bindparam("claimed_lease_until"),
 )
 
 
@@ -188,7 +215,7 @@ def _settle(session: Session, claim: Claim, **values: Any) -> bool:
         **values,
         "lease_until": None,
         "claimed_id": claim.id,
-        "claimed_attempts": claim.attempts,
+        "claimed_lease_until": claim.lease_until,
     }
     return session.connection().execute(_SETTLE, params).rowcount == 1
 

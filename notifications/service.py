@@ -22,6 +22,7 @@ from notifications.notices import Kind, Message
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
 from notifications.transports import Mail, Transport
+from workflow.clock import ShiftedClock
 from workflow.db import transaction
 from workflow.errors import InputError
 
@@ -120,24 +121,25 @@ class TickReport:
 
 
 def tick(app: ServiceApp, now: datetime) -> TickReport:
-    """One pass of the service at `now`: a sweep, then a dispatch, both on that clock.
+    """One pass of the service at `now`: a sweep, then a dispatch, on a clock that starts there.
 
-    A mail server that is down gives a report of retries, not an exception: the
-    messages wait in the outbox.
+    The dispatch reads the clock as it goes (at each claim and each result), from
+    `now` on at the pace of the app's clock. A mail server that is down gives a
+    report of retries, not an exception: the messages wait in the outbox.
     """
     swept = sweep.sweep(
         app.engine, now, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
     )
-    return TickReport(swept, _dispatch(app, now))
+    return TickReport(swept, _dispatch(app, ShiftedClock(app.clock, now)))
 
 
 def _rules(app: ServiceApp) -> Rules:
     return Rules.from_settings(app.settings, app.table)
 
 
-def _dispatch(app: ServiceApp, now: datetime) -> DispatchReport:
-    dispatcher = Dispatcher(app.transport, sender=app.settings.mail_sender)
-    return asyncio.run(dispatcher.drain(app.engine, now))
+def _dispatch(app: ServiceApp, clock: Clock) -> DispatchReport:
+    dispatcher = Dispatcher(app.transport, sender=app.settings.mail_sender, clock=clock)
+    return asyncio.run(dispatcher.drain(app.engine))
 
 
 def simulate(app: ServiceApp, start: date, end: date) -> list[SimulatedDay]:
@@ -227,7 +229,7 @@ def service_jobs(app: ServiceApp) -> list[Job]:
         _log_pause(report.dispatch)
 
     def dispatch_pass() -> None:
-        report = _dispatch(app, app.clock.now())
+        report = _dispatch(app, app.clock)
         log.info(
             "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
         )

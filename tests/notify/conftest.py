@@ -204,10 +204,14 @@ def make_app(engine: Engine, settings: Settings) -> Callable[..., ServiceApp]:
 
 @pytest.fixture
 def drain(engine: Engine) -> Callable[..., DispatchReport]:
-    """Return a function that runs one dispatcher's drain over `transport` at `now`."""
+    """Return a function that runs one dispatcher's drain over `transport`, its clock at `now`.
+
+    Any option of the Dispatcher may be given, a clock among them.
+    """
 
     def run(transport: Transport, now: datetime = CURRENT_TIME, **options: Any) -> DispatchReport:
+        options.setdefault("clock", FixedClock(now))
         dispatcher = Dispatcher(transport, sender=SENDER, **options)
-        return asyncio.run(dispatcher.drain(engine, now))
+        return asyncio.run(dispatcher.drain(engine))
 
     return run

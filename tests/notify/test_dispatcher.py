@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -24,6 +24,7 @@ from notifications.transports import (
     SmtpTransport,
     TransportError,
 )
+from workflow.clock import FixedClock
 from workflow.db import make_engine, new_session, transaction
 
 NOW = CURRENT_TIME
@@ -171,9 +172,9 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(
 
     def dispatch(_: int) -> DispatchReport:
         own = make_engine(engine.url.render_as_string(hide_password=False))
-        dispatcher = Dispatcher(smtp(), sender=SENDER, batch_size=4)
+        dispatcher = Dispatcher(smtp(), sender=SENDER, clock=FixedClock(NOW), batch_size=4)
         try:
-            return asyncio.run(dispatcher.drain(own, NOW))
+            return asyncio.run(dispatcher.drain(own))
         finally:
             own.dispose()
 
@@ -257,7 +258,7 @@ def test_a_named_sender_is_the_from_and_its_bare_address_the_envelope(
     email = emails.compose(make_message(), sender=team, now=NOW)
     with new_session(engine) as session, transaction(session):
         outbox.enqueue(session=session, email=email)
-    asyncio.run(Dispatcher(smtp(), sender=team).drain(engine, NOW))
+    asyncio.run(Dispatcher(smtp(), sender=team, clock=FixedClock(NOW)).drain(engine))
     assert envelopes == [("scrutiny@council.example", [OFFICER])]
     assert received[0]["From"] == team
 
@@ -288,3 +289,59 @@ def test_leases_and_backoff_follow_the_clock_given(
     [ident] = queue(now=later)
     drain(MemoryTransport(error=TransportError("421 busy")), later)
     assert stored(engine, ident).next_attempt_at == later + timedelta(minutes=5)
+
+
+# Leases: from each claim, and only the latest claim records its result
+
+
+class SlowTransport(MemoryTransport):
+    """Each message takes `takes` on `clock`; before the `nth` one, `meanwhile` runs once."""
+
+    def __init__(
+        self,
+        clock: FixedClock,
+        takes: timedelta,
+        meanwhile: Callable[[], Awaitable[object]],
+        nth: int = 1,
+    ) -> None:
+        super().__init__()
+        self.clock, self.takes, self.meanwhile, self.nth = clock, takes, meanwhile, nth
+
+    async def send(self, mail: Mail) -> None:
+        self.clock.at += self.takes
+        if len(self.outbox) + 1 == self.nth:
+            await self.meanwhile()
+        await super().send(mail)
+
+
+def rival(
+    engine: Engine, clock: FixedClock
+) -> tuple[MemoryTransport, Callable[[], Awaitable[DispatchReport]]]:
+    """Another dispatcher on the same clock, and a way to run its drain."""
+    transport = MemoryTransport()
+    dispatcher = Dispatcher(transport, sender=SENDER, clock=clock)
+    return transport, lambda: dispatcher.drain(engine)
+
+
+def test_a_batch_claimed_late_in_a_long_pass_is_leased_from_its_claim(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    queue(*["officer@council.example"] * 3)
+    clock = FixedClock(NOW)
+    other, other_drain = rival(engine, clock)
+    slow = SlowTransport(clock, LEASE - timedelta(minutes=1), other_drain, nth=3)
+    assert drain(slow, clock=clock, batch_size=1).sent == 3
+    assert (len(slow.outbox), other.outbox) == (3, [])
+
+
+def test_only_the_latest_claim_records_and_counts_its_result(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    [ident] = queue()
+    clock = FixedClock(NOW)
+    other, other_drain = rival(engine, clock)
+    late = SlowTransport(clock, LEASE, other_drain)  # the lease runs out as it sends
+    assert drain(late, clock=clock).sent == 0
+    assert (len(late.outbox), len(other.outbox)) == (1, 1)
+    row = stored(engine, ident)
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 2, NOW + LEASE)

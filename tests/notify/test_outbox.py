@@ -258,6 +258,27 @@ def test_a_late_result_does_not_overwrite_a_newer_claim(
     assert (stored.status, stored.attempts) == ("sending", 2)
 
 
+def test_a_late_result_is_recorded_if_no_one_took_the_message_over(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    row = claimed(session, make_message)
+    assert outbox.mark_sent(session=session, claim=row, now=NOW + 2 * LEASE)
+    assert message(session, row.id).status == "sent"
+
+
+def test_an_old_claim_is_not_taken_for_a_claim_made_after_a_retry(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    stale = claimed(session, make_message)
+    later = NOW + LEASE
+    [newer] = claim(session, now=later)
+    outbox.mark_failed(session=session, claim=newer, error="550 no such user", now=later)
+    outbox.retry(session=session, now=later)
+    [again] = claim(session, now=later)
+    assert again.attempts == stale.attempts  # the attempts alone cannot tell them apart
+    assert not outbox.mark_sent(session=session, claim=stale, now=later)
+
+
 def test_retrying_failed_messages_queues_them_with_a_fresh_day(
     session: Session, make_message: Callable[..., Message]
 ) -> None:
