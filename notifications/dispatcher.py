@@ -22,14 +22,22 @@ from sqlmodel import Session
 
 from notifications import emails, outbox
 from notifications.outbox import Claim, MessageStatus
-from notifications.transports import Connection, Mail, Transport, TransportError
+from notifications.transports import Connection, Mail, Refusals, Transport, TransportError
 from workflow.clock import Clock
 from workflow.db import new_session, transaction
 
 log = logging.getLogger(__name__)
 
 SENT, RETRIED, FAILED, RELEASED = "sent", "retried", "failed", "released"
-_OUTCOMES = {MessageStatus.SENT: SENT, MessageStatus.QUEUED: RETRIED, MessageStatus.FAILED: FAILED}
+_OUTCOMES = {
+    MessageStatus.SENT: SENT,
+    MessageStatus.PARTLY_SENT: RETRIED,  # for those refused for now
+    MessageStatus.QUEUED: RETRIED,
+    MessageStatus.FAILED: FAILED,
+}
+# What an attempt at one message came to: the recipients the server refused (none:
+# all of them have it), or the error that kept it from all of them.
+Result = Refusals | TransportError
 
 
 @dataclass
@@ -123,29 +131,29 @@ class Dispatcher:
         report: DispatchReport,
     ) -> None:
         while pending:
-            error = await self._attempt(connection, pending[0])
-            self._record(session, pending.popleft(), error, report)
-            if error is not None and not error.permanent:
+            result = await self._attempt(connection, pending[0])
+            self._record(session, pending.popleft(), result, report)
+            if isinstance(result, TransportError) and not result.permanent:
                 return  # after a pause or a passing fault, this connection is not trusted
 
-    async def _attempt(self, connection: Connection, claim: Claim) -> TransportError | None:
+    async def _attempt(self, connection: Connection, claim: Claim) -> Result:
         try:
-            await connection.send(self._mail(claim))
+            return await connection.send(self._mail(claim))
         except TransportError as error:
             return error
         except Exception as error:  # a fault in the transport must not stop the batch
-            log.exception("message %s: the transport failed unexpectedly", claim.id)
-            return TransportError(f"{type(error).__name__}: {error}")
-        return None
+            fault = f"{type(error).__name__}: {error}"
+            log.error("message %s: the transport failed unexpectedly: %s", claim.id, fault)
+            return TransportError(fault)
 
     def _mail(self, claim: Claim) -> Mail:
-        """The stored email, to its recipient and copies.
+        """The stored email, to each of its recipients who does not have it yet.
 
         The envelope sender, where bounces go, is this dispatcher's: the From in the
         stored bytes is the sender's when the message was queued.
         """
         return Mail(
-            emails.envelope_sender(self.sender), claim.recipients, claim.message_id, claim.content
+            emails.envelope_sender(self.sender), claim.pending, claim.message_id, claim.content
         )
 
     def _record_each(
@@ -170,16 +178,16 @@ class Dispatcher:
         self,
         session: Session,
         claim: Claim,
-        error: TransportError | None,
+        result: Result,
         report: DispatchReport,
     ) -> None:
         """Record one result in its own transaction, and count it if it was recorded."""
-        if error is not None and error.pause and not report.paused:
-            report.paused, report.reason = True, error.message
-            log.error("sending is paused, messages wait in the outbox: %s", error.message)
+        if isinstance(result, TransportError) and result.pause and not report.paused:
+            report.paused, report.reason = True, result.message
+            log.error("sending is paused, messages wait in the outbox: %s", result.message)
         try:
             with transaction(session):
-                outcome = self._settle(session, claim, error)
+                outcome = self._settle(session, claim, result)
         except SQLAlchemyError:  # the lease runs out and the message is taken again
             log.exception("message %s: could not record the result", claim.id)
             return
@@ -188,9 +196,15 @@ class Dispatcher:
             return
         report.add(outcome)
 
-    def _settle(self, session: Session, claim: Claim, error: TransportError | None) -> str | None:
+    def _settle(self, session: Session, claim: Claim, result: Result) -> str | None:
         """Write one result; return its outcome, or None if this claim was no longer the latest."""
-        if error is not None and error.pause:
+        if isinstance(result, TransportError) and result.pause:
             return RELEASED if outbox.release(session=session, claims=[claim]) else None
-        status = outbox.record(session=session, claim=claim, now=self.clock.now(), error=error)
+        refused = _refused(claim, result)
+        status = outbox.record(session=session, claim=claim, now=self.clock.now(), refused=refused)
         return None if status is None else _OUTCOMES[status]
+
+
+def _refused(claim: Claim, result: Result) -> Refusals:
+    """The recipients an attempt did not reach, and why: all it went to, for an error."""
+    return dict.fromkeys(claim.pending, result) if isinstance(result, TransportError) else result

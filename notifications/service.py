@@ -21,7 +21,7 @@ from notifications.dispatcher import Dispatcher, DispatchReport
 from notifications.notices import Kind, Message
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
-from notifications.transports import Mail, Transport
+from notifications.transports import Mail, Transport, TransportError
 from workflow.clock import ShiftedClock
 from workflow.db import transaction
 from workflow.errors import InputError
@@ -205,7 +205,9 @@ def send_test_mail(app: ServiceApp, to: str, now: datetime) -> str:
 
 async def _send_one(transport: Transport, mail: Mail) -> None:
     async with transport.connect() as connection:
-        await connection.send(mail)
+        refused = await connection.send(mail)
+    for to, error in refused.items():
+        raise TransportError(f"{to} was refused: {error.message}", permanent=error.permanent)
 
 
 def serve(app: ServiceApp) -> None:

@@ -18,6 +18,7 @@ from rectrack.cli.options import DATE, json_option
 from rectrack.cli.output import emit_json, shorten, table
 
 if TYPE_CHECKING:
+    from notifications.deliveries import Delivery
     from notifications.models import OutboxRow
     from notifications.notices import Message
     from notifications.sweep import SimulatedDay
@@ -136,11 +137,13 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--status", metavar="S", help="Only queued, sending, sent, failed or cancelled.")
+@click.option(
+    "--status", metavar="S", help="Only queued, sending, partly-sent, sent, failed or cancelled."
+)
 @json_option
 @pass_app
 def list_outbox(app: App, status: str | None, as_json: bool) -> None:
-    """Every message, oldest first, with its status, attempts and last error."""
+    """Every message, oldest first, with its status, each recipient's, attempts and last error."""
     from notifications import service
 
     with app.session() as session:
@@ -157,12 +160,15 @@ OUTBOX_HEADERS = ("ID", "STATUS", "KIND", "TO", "TRIES", "WHEN", "SUBJECT / LAST
 
 
 def _outbox_json(row: OutboxRow) -> dict[str, Any]:
+    from notifications.outbox import deliveries_of
+
     return {
         "id": row.id,
         "status": row.status,
         "kind": row.kind,
         "to": row.recipient,
         "cc": row.cc,
+        "recipients": [_delivery_json(delivery) for delivery in deliveries_of(row)],
         "subject": row.subject,
         "message_id": row.message_id,
         "attempts": row.attempts,
@@ -172,6 +178,24 @@ def _outbox_json(row: OutboxRow) -> dict[str, Any]:
     }
 
 
+def _delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "to": delivery.to,
+        "status": delivery.status.value,
+        "sent_at": delivery.at.isoformat() if delivery.at else None,
+        "error": delivery.error,
+    }
+
+
+def _recipients(row: OutboxRow) -> str:
+    """The recipient, or, for a message with copies, each recipient and where it stands."""
+    from notifications.outbox import deliveries_of
+
+    if not row.cc:
+        return row.recipient
+    return ", ".join(f"{d.to} ({d.status.value})" for d in deliveries_of(row))
+
+
 def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
     when = row.sent_at or row.next_attempt_at
     about = row.subject if row.last_error is None else f"{row.subject} / {row.last_error}"
@@ -179,7 +203,7 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
         str(row.id),
         row.status,
         row.kind,
-        row.recipient,
+        _recipients(row),
         str(row.attempts),
         f"{when:%Y-%m-%d %H:%M}Z",
         shorten(about, 70),
@@ -191,7 +215,7 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
 @click.option("--failed", is_flag=True, help="Every failed message.")
 @pass_app
 def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
-    """Queue messages again at once: those named (failed or waiting), or every failed one."""
+    """Queue messages again at once to whoever lacks them: those named, or every failed one."""
     from notifications import service
 
     with app.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -68,6 +68,20 @@ def envelopes(smtp_server: SmtpServer) -> list[tuple[str, list[str]]]:
     """The envelope (sender, recipients) of each message the SMTP server receives from now on."""
     smtp_server.recorder.envelopes.clear()
     return smtp_server.recorder.envelopes
+
+
+@pytest.fixture
+def refuse(smtp_server: SmtpServer) -> Iterator[Callable[..., None]]:
+    """Return a function that has the SMTP server refuse an address with each reply given.
+
+    The server gives the replies, one an attempt, at RCPT TO, then accepts the address.
+    """
+
+    def refuse_with(address: str, *replies: str) -> None:
+        smtp_server.recorder.refusals[address] = list(replies)
+
+    yield refuse_with
+    smtp_server.recorder.refusals.clear()
 
 
 @pytest.fixture
@@ -157,11 +171,17 @@ def sender() -> str:
 
 @pytest.fixture
 def queue(engine: Engine) -> Callable[..., list[int]]:
-    """Return a function that enqueues a message to each address given; their ids come back."""
+    """Return a function that enqueues a message to each address given; their ids come back.
 
-    def enqueue(*recipients: str, now: datetime = CURRENT_TIME) -> list[int]:
+    Each is copied to the addresses in `cc`.
+    """
+
+    def enqueue(
+        *recipients: str, now: datetime = CURRENT_TIME, cc: Sequence[str] = ()
+    ) -> list[int]:
         composed = [
-            emails.compose(_message(to), sender=SENDER, now=now) for to in recipients or (OFFICER,)
+            emails.compose(_message(to, cc=tuple(cc)), sender=SENDER, now=now)
+            for to in recipients or (OFFICER,)
         ]
         with new_session(engine) as session, transaction(session):
             return [outbox.enqueue(session=session, email=email) for email in composed]

@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
-from factories import OFFICER, World, make_recommendation, make_world
+from factories import CLERK, OFFICER, World, make_recommendation, make_world
 from runner import Cli
 
 from workflow.db import make_engine, new_session
 from workflow.models import Person
 
 DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder goes
+
+
+Refuse = Callable[..., None]
 
 
 class HasPort(Protocol):
@@ -161,7 +164,9 @@ def test_outbox_list_shows_the_sent_message(cli: Cli, world: World) -> None:
 def test_outbox_list_refuses_an_unknown_status(cli: Cli, world: World) -> None:
     status, _, err = cli("outbox", "list", "--status", "lost")
     assert status == 2
-    assert err.endswith("is not one of queued, sending, sent, failed, cancelled (--status)\n")
+    assert err.endswith(
+        "is not one of queued, sending, partly-sent, sent, failed, cancelled (--status)\n"
+    )
 
 
 def test_outbox_retry_queues_a_failed_message_again(
@@ -176,6 +181,38 @@ def test_outbox_retry_queues_a_failed_message_again(
     status, out, _ = cli("outbox", "retry", "--failed")
     assert (status, out) == (0, "queued 1 message again\n")
     assert [m["id"] for m in cli.json("outbox", "list", "--status", "queued")] == [failed["id"]]
+
+
+def overdue_with_the_clerk_copied(world: World, env: pytest.MonkeyPatch, port: int) -> None:
+    """A target-overdue notice due at DUE, to the officer and copied to the clerk, by SMTP."""
+    make_recommendation(world, "b", "in_progress", target_date=date(2027, 5, 31))
+    use_smtp(env, port)
+    env.setenv("RECTRACK_MAIL_CLERK", CLERK)
+
+
+def test_outbox_list_shows_where_a_copied_message_stands_for_each_recipient(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, smtp_server: HasPort, refuse: Refuse
+) -> None:
+    overdue_with_the_clerk_copied(world, env, smtp_server.port)
+    refuse(CLERK, "451 4.3.0 mailbox busy")
+    cli("tick", "--now", DUE)
+    [message] = cli.json("outbox", "list")
+    assert message["status"] == "partly-sent"
+    recipients = [(r["to"], r["status"], r["error"]) for r in message["recipients"]]
+    assert recipients == [(OFFICER, "sent", None), (CLERK, "queued", "451 4.3.0 mailbox busy")]
+    assert f"{OFFICER} (sent), {CLERK} (queued)" in cli("outbox", "list")[1]
+
+
+def test_outbox_retry_queues_a_failed_copy_for_its_recipient_alone(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, smtp_server: HasPort, refuse: Refuse
+) -> None:
+    overdue_with_the_clerk_copied(world, env, smtp_server.port)
+    refuse(CLERK, "550 5.1.1 no such user")
+    cli("tick", "--now", DUE)
+    assert cli("outbox", "retry", "--failed")[1] == "queued 1 message again\n"
+    [message] = cli.json("outbox", "list")
+    assert message["status"] == "partly-sent"
+    assert [r["status"] for r in message["recipients"]] == ["sent", "queued"]
 
 
 def test_outbox_retry_needs_ids_or_failed(cli: Cli, world: World) -> None:

@@ -21,6 +21,7 @@ from notifications.transports import (
     Connection,
     Mail,
     MemoryTransport,
+    Refusals,
     SmtpTransport,
     TransportError,
 )
@@ -98,6 +99,82 @@ def test_one_refusal_does_not_hold_up_the_others(
     report = drain(smtp())
     assert (report.sent, report.retried, report.failed) == (1, 1, 1)
     assert [m["To"] for m in received] == ["Olive Officer <officer@council.example>"]
+
+
+# Each recipient apart: a copy refused is tried again alone, or fails alone
+
+Refuse = Callable[..., None]
+BUSY, NO_SUCH_USER = "451 4.3.0 mailbox busy", "550 5.1.1 no such user"
+
+
+def standing(engine: Engine, ident: int) -> list[tuple[str, str, str | None]]:
+    """Where the message stands for each recipient: address, state, last refusal."""
+    return [(d.to, d.status, d.error) for d in outbox.deliveries_of(stored(engine, ident))]
+
+
+def test_a_copy_refused_for_now_leaves_the_message_partly_sent(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, refuse: Refuse
+) -> None:
+    refuse(CLERK, BUSY)
+    [ident] = queue(cc=[CLERK])
+    assert drain(smtp()).retried == 1
+    assert stored(engine, ident).status == "partly-sent"
+    assert standing(engine, ident) == [(OFFICER, "sent", None), (CLERK, "queued", BUSY)]
+
+
+def test_a_copy_refused_for_now_is_sent_again_alone_as_the_same_message(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    refuse: Refuse,
+    envelopes: list[tuple[str, list[str]]],
+    wire: list[bytes],
+) -> None:
+    refuse(CLERK, BUSY)
+    [ident] = queue(cc=[CLERK])
+    drain(smtp())
+    assert drain(smtp(), NOW + timedelta(minutes=5)).sent == 1
+    assert drain(smtp(), NOW + timedelta(hours=2)).sent == 0
+    assert envelopes == [(SENDER, [OFFICER]), (SENDER, [CLERK])]
+    assert wire == [stored(engine, ident).content] * 2  # the same bytes, the same Message-ID
+    assert stored(engine, ident).status == "sent"
+
+
+def test_a_copy_refused_for_good_fails_that_copy_only(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, refuse: Refuse
+) -> None:
+    refuse(CLERK, NO_SUCH_USER)
+    [ident] = queue(cc=[CLERK])
+    assert drain(smtp()).failed == 1
+    assert standing(engine, ident) == [(OFFICER, "sent", None), (CLERK, "failed", NO_SUCH_USER)]
+    assert stored(engine, ident).last_error == f"{CLERK}: {NO_SUCH_USER}"
+
+
+def test_a_copy_refused_all_day_fails_and_the_recipient_keeps_it(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp
+) -> None:
+    [ident] = queue(cc=["temp@council.example"])
+    drain(smtp())
+    assert drain(smtp(), NOW + timedelta(days=1)).failed == 1
+    assert [state for _, state, _ in standing(engine, ident)] == ["sent", "failed"]
+
+
+def test_a_failed_message_retried_goes_only_to_whoever_lacks_it(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    refuse: Refuse,
+    envelopes: list[tuple[str, list[str]]],
+) -> None:
+    refuse(CLERK, NO_SUCH_USER)  # then the address is put right
+    queue(cc=[CLERK])
+    drain(smtp())
+    with new_session(engine) as session, transaction(session):
+        assert outbox.retry(session=session, now=NOW) == 1
+    assert drain(smtp()).sent == 1
+    assert envelopes == [(SENDER, [OFFICER]), (SENDER, [CLERK])]
 
 
 def test_with_the_server_down_the_message_waits_then_goes_once(
@@ -199,7 +276,7 @@ def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
 class RefusingTransport(MemoryTransport):
     """Keeps each email it is given in `outbox`, then refuses it as a busy server would."""
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         self.outbox.append(mail)
         raise TransportError("421 busy")
 
@@ -270,7 +347,7 @@ class FaultyTransport:
     async def connect(self) -> AsyncIterator[Connection]:
         yield self
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         raise RuntimeError("a bug in the transport")
 
 
@@ -307,11 +384,11 @@ class SlowTransport(MemoryTransport):
         super().__init__()
         self.clock, self.takes, self.meanwhile, self.nth = clock, takes, meanwhile, nth
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         self.clock.at += self.takes
         if len(self.outbox) + 1 == self.nth:
             await self.meanwhile()
-        await super().send(mail)
+        return await super().send(mail)
 
 
 def rival(

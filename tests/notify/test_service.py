@@ -31,7 +31,10 @@ def test_an_unknown_status_is_refused_naming_the_field(session: Session) -> None
     with pytest.raises(NotOneOf) as refused:
         service.list_outbox(session, "lost")
     assert isinstance(refused.value, InputError) and refused.value.field == "status"
-    assert str(refused.value) == "'lost' is not one of queued, sending, sent, failed, cancelled"
+    assert (
+        str(refused.value)
+        == "'lost' is not one of queued, sending, partly-sent, sent, failed, cancelled"
+    )
 
 
 def test_listing_by_status_shows_only_those(engine: Engine, queue: Queue) -> None:
