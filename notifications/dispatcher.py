@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from notifications import emails, outbox
@@ -38,6 +38,9 @@ _OUTCOMES = {
 # What an attempt at one message came to: the recipients the server refused (none:
 # all of them have it), or the error that kept it from all of them.
 Result = Refusals | TransportError
+# A result that meets another writer is written again, each try waiting out SQLite's
+# busy timeout, before the drain gives up on the database.
+WRITE_ATTEMPTS = 3
 
 
 @dataclass
@@ -54,10 +57,19 @@ class DispatchReport:
     released: int = 0  # given back untried because sending paused
     paused: bool = False
     reason: str = ""
+    # Messages tried whose result could not be written (why: `database_error`). They
+    # stay claimed until their lease runs out, and may then be sent again.
+    unrecorded: list[int] = field(default_factory=list)
+    database_error: str = ""
 
     def add(self, outcome: str) -> None:
         """Count one message's outcome: "sent", "retried", "failed" or "released"."""
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def stopped(self) -> bool:
+        """Say if the drain stopped early: sending paused, or the database took no result."""
+        return self.paused or bool(self.unrecorded)
 
 
 class Dispatcher:
@@ -86,7 +98,7 @@ class Dispatcher:
         others or raises from here.
         """
         report = DispatchReport()
-        while not report.paused:
+        while not report.stopped:
             # One database connection per batch, as one SMTP connection: each message's
             # result is still its own transaction, without a session's set-up per message.
             with new_session(engine) as session:
@@ -120,7 +132,7 @@ class Dispatcher:
             self._record_each(session, pending, late, report)
         if pending:  # untried: they wait out a pause, or go at once over a new connection
             released = self._release(session, pending)
-            if report.paused:
+            if report.stopped:
                 report.released += released
 
     async def _send_each(
@@ -130,7 +142,7 @@ class Dispatcher:
         pending: deque[Claim],
         report: DispatchReport,
     ) -> None:
-        while pending:
+        while pending and not report.unrecorded:
             result = await self._attempt(connection, pending[0])
             self._record(session, pending.popleft(), result, report)
             if isinstance(result, TransportError) and not result.permanent:
@@ -163,15 +175,16 @@ class Dispatcher:
         error: TransportError,
         report: DispatchReport,
     ) -> None:
-        while pending and not report.paused:
+        while pending and not report.stopped:
             self._record(session, pending.popleft(), error, report)
 
     def _release(self, session: Session, claims: deque[Claim]) -> int:
         try:
             with transaction(session):
                 return outbox.release(session=session, claims=claims)
-        except SQLAlchemyError:  # the lease runs out and the messages are taken again
-            log.exception("could not give back %d claimed messages", len(claims))
+        except SQLAlchemyError as error:  # untried: taken again once their lease runs out
+            reason = _first_line(error)
+            log.error("%d claimed messages could not be given back: %s", len(claims), reason)
             return 0
 
     def _record(
@@ -186,15 +199,41 @@ class Dispatcher:
             report.paused, report.reason = True, result.message
             log.error("sending is paused, messages wait in the outbox: %s", result.message)
         try:
-            with transaction(session):
-                outcome = self._settle(session, claim, result)
-        except SQLAlchemyError:  # the lease runs out and the message is taken again
-            log.exception("message %s: could not record the result", claim.id)
+            outcome = self._write(session, claim, result)
+        except SQLAlchemyError as error:
+            self._unrecorded(claim, error, report)
             return
         if outcome is None:
             log.warning("message %s: its lease ran out and another dispatcher took it", claim.id)
             return
         report.add(outcome)
+
+    def _write(self, session: Session, claim: Claim, result: Result) -> str | None:
+        """Write one result in a transaction of its own, trying again if the database is busy.
+
+        Raise SQLAlchemyError if the last of WRITE_ATTEMPTS fails.
+        """
+        for _ in range(WRITE_ATTEMPTS - 1):
+            try:
+                with transaction(session):
+                    return self._settle(session, claim, result)
+            except OperationalError:  # another writer held the database longer than we wait
+                continue
+        with transaction(session):
+            return self._settle(session, claim, result)
+
+    def _unrecorded(self, claim: Claim, error: SQLAlchemyError, report: DispatchReport) -> None:
+        """Say, in one line, that a result could not be written; the drain stops."""
+        reason = _first_line(error)
+        report.unrecorded.append(claim.id)
+        report.database_error = report.database_error or reason
+        log.error(
+            "message %s: its result could not be recorded (%s); it stays claimed until %s,"
+            " and may then be sent again",
+            claim.id,
+            reason,
+            claim.lease_until.isoformat(),
+        )
 
     def _settle(self, session: Session, claim: Claim, result: Result) -> str | None:
         """Write one result; return its outcome, or None if this claim was no longer the latest."""
@@ -208,3 +247,10 @@ class Dispatcher:
 def _refused(claim: Claim, result: Result) -> Refusals:
     """The recipients an attempt did not reach, and why: all it went to, for an error."""
     return dict.fromkeys(claim.pending, result) if isinstance(result, TransportError) else result
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    """The database's own words, without SQLAlchemy's statement and links."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

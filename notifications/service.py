@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,7 +24,7 @@ from notifications.sweep import SimulatedDay, SweepReport
 from notifications.transports import Mail, Transport, TransportError
 from workflow.clock import ShiftedClock
 from workflow.db import transaction
-from workflow.errors import InputError
+from workflow.errors import InputError, RectrackError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -87,10 +87,29 @@ class DaysOutOfOrder(InputError):
         super().__init__(f"the last day, {end}, is before the first, {start}")
 
 
+class ResultsNotRecorded(RectrackError):
+    """Messages were tried, but the database would not take their results."""
+
+    def __init__(self, ids: Sequence[int], reason: str) -> None:
+        self.ids, self.reason = list(ids), reason
+        which = ", ".join(map(str, ids))
+        super().__init__(
+            f"the result of message {which} could not be recorded ({reason}); it stays"
+            " claimed until its lease runs out, and may then be sent again"
+        )
+
+
 @dataclass(frozen=True)
 class TickReport:
     sweep: SweepReport
     dispatch: DispatchReport
+
+    def problems(self) -> list[RectrackError]:
+        """What went wrong in this pass that its user must hear of, the worst first."""
+        sent = self.dispatch
+        if sent.unrecorded:
+            return [ResultsNotRecorded(sent.unrecorded, sent.database_error)]
+        return []
 
     def summary(self) -> dict[str, Any]:
         """The figures, as `rectrack tick --json` prints them."""
@@ -106,6 +125,7 @@ class TickReport:
             "cancelled": swept.cancelled,
             "paused": sent.paused,
             "reason": sent.reason,
+            "unrecorded": list(sent.unrecorded),
             "skipped": swept.skipped,
             "errors": list(swept.errors),
         }

@@ -4,27 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+BUSY_TIMEOUT = 10.0  # seconds a SQLite writer waits for another to finish, unless the URL says
+
 
 def make_engine(url: str) -> Engine:
-    """Return an engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Return an engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
+
+    The busy timeout is BUSY_TIMEOUT seconds, or the URL's `?timeout=SECONDS`.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        waits = float(str(engine.url.query.get("timeout", BUSY_TIMEOUT)))
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=round(waits * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint, safe in WAL
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cursor.close()
 
 

@@ -22,6 +22,8 @@ RectrackError                    (config.errors)
 │   └── DaysOutOfOrder           a range of days that ends before it starts
 ├── TransportError               a mail was not delivered; says whether retrying can help
 │                                (notifications.transports)
+├── ResultsNotRecorded           messages tried whose results the database would not take
+│                                (notifications.service; exit status 2)
 └── BadHeader                    a header value that would start a new header
                                  (notifications.emails)
 

@@ -60,6 +60,9 @@ def tick(app: App, now: str | None, as_json: bool) -> None:
         click.echo(f"rectrack: error: no message could be made: {error}", err=True)
     if report.dispatch.paused:  # the mail settings need fixing: fail, loudly
         raise click.ClickException(f"paused: {report.dispatch.reason}; the messages wait")
+    problems = report.problems()
+    if problems:
+        raise problems[0]
 
 
 @click.command()

@@ -4,16 +4,19 @@ to queue messages."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 from factories import CURRENT_TIME, OFFICER
+from locks import LockingTransport, WriteLock
 from mailserver import SmtpServer, free_port
 from sqlalchemy import Engine
 
@@ -25,7 +28,7 @@ from notifications.rendering import Renderer
 from notifications.service import ServiceApp
 from notifications.transports import SmtpTransport, Transport, transport_from_settings
 from workflow.clock import Clock, FixedClock
-from workflow.db import new_session, transaction
+from workflow.db import make_engine, new_session, transaction
 
 SENDER = "rectrack@council.example"
 
@@ -235,3 +238,32 @@ def drain(engine: Engine) -> Callable[..., DispatchReport]:
         return asyncio.run(dispatcher.drain(engine))
 
     return run
+
+
+@pytest.fixture
+def busy_db_path(tmp_path: Path, sqlite_template: Path) -> Path:
+    path = tmp_path / "busy.db"
+    shutil.copy(sqlite_template, path)
+    return path
+
+
+@pytest.fixture
+def busy_db(busy_db_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite file whose writers wait only 50 ms for another to finish."""
+    engine = make_engine(f"sqlite:///{busy_db_path}?timeout=0.05")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def write_lock(busy_db_path: Path) -> Iterator[WriteLock]:
+    """Another writer of the `busy_db` file, not holding the lock until told."""
+    lock = WriteLock(busy_db_path)
+    yield lock
+    lock.close()
+
+
+@pytest.fixture
+def locking_transport(write_lock: WriteLock) -> LockingTransport:
+    """A MemoryTransport that has `write_lock` taken as it sends its first message."""
+    return LockingTransport(write_lock)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import pytest
 from factories import CLERK, OFFICER, World, make_recommendation, make_world
+from locks import WriteLock
 from runner import Cli
 
 from workflow.db import make_engine, new_session
@@ -124,6 +125,22 @@ def test_tick_says_loudly_when_sending_is_paused(
     status, _, err = cli("tick", "--now", DUE)
     assert status == 2
     assert err.startswith("rectrack: error: paused: mail.smtp.username is set but the")
+    assert err.count("\n") == 1
+
+
+def test_tick_on_a_database_another_writer_holds_fails_in_one_line(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, tmp_path: Path
+) -> None:
+    watched(world)
+    env.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}?timeout=0.05")
+    lock = WriteLock(tmp_path / "cli.db")
+    lock.take()
+    try:
+        status, _, err = cli("tick", "--now", DUE)
+    finally:
+        lock.close()
+    assert status == 2
+    assert err.startswith("rectrack: error: ") and "database is locked" in err
     assert err.count("\n") == 1
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
+from locks import WriteLock
 from mailserver import SmtpServer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
@@ -422,3 +425,48 @@ def test_only_the_latest_claim_records_and_counts_its_result(
     assert (len(late.outbox), len(other.outbox)) == (1, 1)
     row = stored(engine, ident)
     assert (row.status, row.attempts, row.sent_at) == ("sent", 2, NOW + LEASE)
+
+
+# Another writer: a result that meets a held write lock
+
+
+def queued_in(engine: Engine, count: int, make_message: Callable[..., Message]) -> list[int]:
+    with new_session(engine) as session, transaction(session):
+        composed = [emails.compose(make_message(), sender=SENDER, now=NOW) for _ in range(count)]
+        return [outbox.enqueue(session=session, email=email) for email in composed]
+
+
+def drain_locked(engine: Engine, transport: MemoryTransport) -> DispatchReport:
+    return asyncio.run(Dispatcher(transport, sender=SENDER, clock=FixedClock(NOW)).drain(engine))
+
+
+def test_a_result_meeting_another_writer_is_written_once_the_writer_is_done(
+    busy_db: Engine,
+    write_lock: WriteLock,
+    locking_transport: MemoryTransport,
+    make_message: Callable[..., Message],
+) -> None:
+    [ident] = queued_in(busy_db, 1, make_message)
+    event.listen(busy_db, "handle_error", lambda _: write_lock.give_back(), once=True)
+    report = drain_locked(busy_db, locking_transport)
+    assert (report.sent, report.unrecorded) == (1, [])
+    assert stored(busy_db, ident).status == "sent"
+
+
+def test_a_result_the_database_will_not_take_is_said_in_one_line_and_stops_the_pass(
+    busy_db: Engine,
+    locking_transport: MemoryTransport,
+    make_message: Callable[..., Message],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first, _ = queued_in(busy_db, 2, make_message)
+    report = drain_locked(busy_db, locking_transport)
+    assert (report.sent, report.unrecorded, report.database_error) == (
+        0,
+        [first],
+        "database is locked",
+    )
+    assert len(locking_transport.outbox) == 1  # the other message was not sent
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert said[0].startswith(f"message {first}: its result could not be recorded")
+    assert all(r.exc_info is None for r in caplog.records)

@@ -10,13 +10,18 @@ from factories import CURRENT_TIME
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from notifications import outbox, service
-from notifications.service import NotOneOf, RetryNeedsOne
+from config import Settings
+from notifications import emails, outbox, service
+from notifications.notices import Message
+from notifications.service import NotOneOf, ResultsNotRecorded, RetryNeedsOne, ServiceApp
+from notifications.transports import MemoryTransport
 from workflow.db import new_session, transaction
 from workflow.errors import InputError
 
 Queue = Callable[..., list[int]]
+MakeApp = Callable[..., ServiceApp]
 LEASE = timedelta(minutes=5)
+SENDER = "rectrack@council.example"
 
 
 def failed_message(engine: Engine, queue: Queue) -> int:
@@ -58,3 +63,31 @@ def test_a_retry_is_committed(engine: Engine, queue: Queue) -> None:
         assert service.retry_outbox(session, CURRENT_TIME, failed=True) == 1
     with new_session(engine) as other:
         assert [row.id for row in service.list_outbox(other, "queued")] == [ident]
+
+
+# tick
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.defaults()
+
+
+def queued_now(engine: Engine, make_message: Callable[..., Message]) -> None:
+    email = emails.compose(make_message(), sender=SENDER, now=CURRENT_TIME)
+    with new_session(engine) as session, transaction(session):
+        outbox.enqueue(session=session, email=email)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_tick_says_which_results_the_database_would_not_take(
+    make_app: MakeApp,
+    busy_db: Engine,
+    locking_transport: MemoryTransport,
+    make_message: Callable[..., Message],
+) -> None:
+    queued_now(busy_db, make_message)
+    report = service.tick(make_app(engine=busy_db, transport=locking_transport), CURRENT_TIME)
+    [problem] = report.problems()
+    assert isinstance(problem, ResultsNotRecorded)
+    assert str(problem).startswith("the result of message 1 could not be recorded (database is")
