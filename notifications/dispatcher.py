@@ -45,7 +45,10 @@ WRITE_ATTEMPTS = 3
 
 @dataclass
 class DispatchReport:
-    """What one drain recorded. `paused` means the transport refused to work at all (see `reason`).
+    """What one drain recorded, and why it stopped early, if it did.
+
+    `paused` means the transport refused to work at all, `unreachable` that the mail
+    server could not be reached (see `reason` for either); the messages wait.
 
     A message counts once its result is recorded: one whose claim another
     dispatcher took over meanwhile is that one's to count.
@@ -56,6 +59,7 @@ class DispatchReport:
     failed: int = 0
     released: int = 0  # given back untried because sending paused
     paused: bool = False
+    unreachable: bool = False
     reason: str = ""
     # Messages tried whose result could not be written (why: `database_error`). They
     # stay claimed until their lease runs out, and may then be sent again.
@@ -68,8 +72,8 @@ class DispatchReport:
 
     @property
     def stopped(self) -> bool:
-        """Say if the drain stopped early: sending paused, or the database took no result."""
-        return self.paused or bool(self.unrecorded)
+        """Say if the drain stopped early: paused, no server, or no database to record in."""
+        return self.paused or self.unreachable or bool(self.unrecorded)
 
 
 class Dispatcher:
@@ -128,7 +132,7 @@ class Dispatcher:
         except TransportError as error:  # the connection could not be opened
             self._record_each(session, pending, error, report)
         except TimeoutError:
-            late = TransportError(f"the batch was not sent within {deadline:g}s")
+            late = TransportError(f"the batch was not sent within {deadline:g}s", unreachable=True)
             self._record_each(session, pending, late, report)
         if pending:  # untried: they wait out a pause, or go at once over a new connection
             released = self._release(session, pending)
@@ -175,7 +179,8 @@ class Dispatcher:
         error: TransportError,
         report: DispatchReport,
     ) -> None:
-        while pending and not report.stopped:
+        # A server out of reach is a try at each message of the batch; a pause is none.
+        while pending and not (report.paused or report.unrecorded):
             self._record(session, pending.popleft(), error, report)
 
     def _release(self, session: Session, claims: deque[Claim]) -> int:
@@ -195,9 +200,8 @@ class Dispatcher:
         report: DispatchReport,
     ) -> None:
         """Record one result in its own transaction, and count it if it was recorded."""
-        if isinstance(result, TransportError) and result.pause and not report.paused:
-            report.paused, report.reason = True, result.message
-            log.error("sending is paused, messages wait in the outbox: %s", result.message)
+        if isinstance(result, TransportError):
+            _note_stop(result, report)
         try:
             outcome = self._write(session, claim, result)
         except SQLAlchemyError as error:
@@ -242,6 +246,18 @@ class Dispatcher:
         refused = _refused(claim, result)
         status = outbox.record(session=session, claim=claim, now=self.clock.now(), refused=refused)
         return None if status is None else _OUTCOMES[status]
+
+
+def _note_stop(error: TransportError, report: DispatchReport) -> None:
+    """Stop the drain, first reason first, for an error that stops sending for now."""
+    if report.paused or report.unreachable or not (error.pause or error.unreachable):
+        return
+    report.paused, report.unreachable = error.pause, not error.pause
+    report.reason = error.message
+    if error.pause:
+        log.error("sending is paused, messages wait in the outbox: %s", error.message)
+    else:
+        log.warning("the mail server cannot be reached, messages wait: %s", error.message)
 
 
 def _refused(claim: Claim, result: Result) -> Refusals:

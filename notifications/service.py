@@ -87,6 +87,22 @@ class DaysOutOfOrder(InputError):
         super().__init__(f"the last day, {end}, is before the first, {start}")
 
 
+class SendingPaused(RectrackError):
+    """Nothing can be sent until a setting is fixed: a login, TLS, the sender."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"paused: {reason}; the messages wait")
+
+
+class MailServerUnreachable(RectrackError):
+    """The mail server could not be reached, or did not answer in time."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}; the messages wait in the outbox")
+
+
 class ResultsNotRecorded(RectrackError):
     """Messages were tried, but the database would not take their results."""
 
@@ -106,10 +122,14 @@ class TickReport:
 
     def problems(self) -> list[RectrackError]:
         """What went wrong in this pass that its user must hear of, the worst first."""
-        sent = self.dispatch
+        sent, problems = self.dispatch, list[RectrackError]()
+        if sent.paused:
+            problems.append(SendingPaused(sent.reason))
         if sent.unrecorded:
-            return [ResultsNotRecorded(sent.unrecorded, sent.database_error)]
-        return []
+            problems.append(ResultsNotRecorded(sent.unrecorded, sent.database_error))
+        if sent.unreachable:
+            problems.append(MailServerUnreachable(sent.reason))
+        return problems
 
     def summary(self) -> dict[str, Any]:
         """The figures, as `rectrack tick --json` prints them."""
@@ -124,6 +144,7 @@ class TickReport:
             "missed": swept.missed,
             "cancelled": swept.cancelled,
             "paused": sent.paused,
+            "unreachable": sent.unreachable,
             "reason": sent.reason,
             "unrecorded": list(sent.unrecorded),
             "skipped": swept.skipped,

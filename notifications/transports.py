@@ -36,10 +36,22 @@ from config.settings import Settings, StartTls
 
 
 class TransportError(RectrackError):
-    """Delivery did not happen; `permanent` and `pause` say whether trying again can help."""
+    """Delivery did not happen; `permanent` and `pause` say whether trying again can help.
 
-    def __init__(self, message: str, *, permanent: bool = False, pause: bool = False) -> None:
+    `unreachable` says the mail server could not be reached, or stopped answering:
+    trying again later can help.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        pause: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         self.message, self.permanent, self.pause = message, permanent, pause
+        self.unreachable = unreachable
         super().__init__(message)
 
 
@@ -157,7 +169,7 @@ class _SmtpConnection:
                 refused, _ = await self.client.sendmail(mail.sender, mail.recipients, mail.content)
         except TimeoutError as error:
             self.client.close()  # cut off mid-command, the session cannot be trusted
-            raise TransportError(f"no answer within {self.timeout:g}s") from error
+            raise TransportError(f"no answer within {self.timeout:g}s", unreachable=True) from error
         except aiosmtplib.SMTPRecipientsRefused as error:  # every recipient, one by one
             return refusals({r.recipient: (r.code, r.message) for r in error.recipients})
         except (aiosmtplib.SMTPException, OSError) as error:
@@ -189,7 +201,8 @@ def connect_error(error: Exception) -> TransportError:
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return TransportError(_reply(error), pause=error.code >= 500)
     if isinstance(error, OSError | aiosmtplib.SMTPServerDisconnected):  # timeouts included
-        return TransportError(f"cannot reach the mail server: {_describe(error)}")
+        reason = f"cannot reach the mail server: {_describe(error)}"
+        return TransportError(reason, unreachable=True)
     return TransportError(f"the mail server cannot be used: {error}", pause=True)
 
 

@@ -22,8 +22,10 @@ RectrackError                    (config.errors)
 │   └── DaysOutOfOrder           a range of days that ends before it starts
 ├── TransportError               a mail was not delivered; says whether retrying can help
 │                                (notifications.transports)
+├── SendingPaused                sending waits for a setting to be fixed (notifications.service; 2)
+├── MailServerUnreachable        the mail server could not be reached (notifications.service; 3)
 ├── ResultsNotRecorded           messages tried whose results the database would not take
-│                                (notifications.service; exit status 2)
+│                                (notifications.service; 2)
 └── BadHeader                    a header value that would start a new header
                                  (notifications.emails)
 

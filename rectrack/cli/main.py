@@ -1,6 +1,7 @@
 """The `rectrack` group, and the mapping from errors to one line and an exit status.
 
-Exit status: 0 done; 1 refused by the workflow; 2 bad input or usage.
+Exit status: 0 done; 1 refused by the workflow; 2 bad input or usage, settings or a
+database that cannot be used; 3 the mail server could not be reached.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.errors import RectrackError, WorkflowError
 
-REFUSED, BAD_INPUT = 1, 2
+REFUSED, BAD_INPUT, UNREACHABLE = 1, 2, 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,8 +93,13 @@ POINTERS = {
 
 
 def exit_status(error: RectrackError) -> int:
-    """1 when the workflow refused; 2 for everything else: bad input, settings, the database."""
-    return REFUSED if isinstance(error, WorkflowError) else BAD_INPUT
+    """1 when the workflow refused; 3 when the mail server could not be reached (try again
+    later); 2 for everything else: bad input, settings (sending paused), the database."""
+    if isinstance(error, WorkflowError):
+        return REFUSED
+    from notifications.service import MailServerUnreachable  # only errors pay for the import
+
+    return UNREACHABLE if isinstance(error, MailServerUnreachable) else BAD_INPUT
 
 
 def _described(error: RectrackError) -> str:

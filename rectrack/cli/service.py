@@ -58,10 +58,10 @@ def tick(app: App, now: str | None, as_json: bool) -> None:
         click.echo(f"tick at {at.isoformat()}: {report.describe()}")
     for error in report.sweep.errors:
         click.echo(f"rectrack: error: no message could be made: {error}", err=True)
-    if report.dispatch.paused:  # the mail settings need fixing: fail, loudly
-        raise click.ClickException(f"paused: {report.dispatch.reason}; the messages wait")
     problems = report.problems()
-    if problems:
+    for problem in problems[1:]:
+        click.echo(f"rectrack: error: {problem}", err=True)
+    if problems:  # the worst, with its exit status (main.exit_status)
         raise problems[0]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from email.message import EmailMessage
@@ -16,6 +18,7 @@ from runner import Cli
 from workflow.db import make_engine, new_session
 from workflow.models import Person
 
+RECTRACK = str(Path(sys.executable).with_name("rectrack"))
 DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder goes
 
 
@@ -100,7 +103,7 @@ def test_tick_refuses_a_time_without_a_zone_in_one_line(cli: Cli, world: World, 
     assert cli.json("outbox", "list") == []
 
 
-def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
+def test_tick_with_the_mail_server_down_exits_3_saying_so_in_one_line(
     cli: Cli,
     env: pytest.MonkeyPatch,
     world: World,
@@ -109,9 +112,24 @@ def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
     watched(world)
     use_smtp(env, smtp_later[0]().port)
     status, out, err = cli("tick", "--now", DUE)
-    assert (status, err) == (0, "")
+    assert status == 3
+    assert err.startswith("rectrack: error: cannot reach the mail server: ")
+    assert err.endswith("; the messages wait in the outbox\n") and err.count("\n") == 1
     assert "sent 0, retried 1" in out
     assert [m["status"] for m in cli.json("outbox", "list")] == ["queued"]
+
+
+def test_tick_as_a_process_prints_its_error_alone_on_stderr(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_later: tuple[Callable[..., HasPort], Callable[[], list[EmailMessage]]],
+) -> None:
+    watched(world)
+    use_smtp(env, smtp_later[0]().port)
+    done = subprocess.run([RECTRACK, "tick", "--now", DUE], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stderr.startswith("rectrack: error: cannot reach") and done.stderr.count("\n") == 1
 
 
 def test_tick_says_loudly_when_sending_is_paused(

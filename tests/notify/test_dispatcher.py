@@ -195,6 +195,19 @@ def test_with_the_server_down_the_message_waits_then_goes_once(
     assert [m["Message-ID"] for m in received] == [stored(engine, ident).message_id]
 
 
+def test_with_the_server_out_of_reach_the_pass_stops_after_one_batch(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp_later: tuple[Smtp, Callable[[], list[EmailMessage]]],
+) -> None:
+    idents = queue(*["officer@council.example"] * 5)
+    report = drain(smtp_later[0](), batch_size=2)
+    assert (report.unreachable, report.retried) == (True, 2)
+    assert "cannot reach the mail server" in report.reason
+    assert [stored(engine, ident).attempts for ident in idents] == [1, 1, 0, 0, 0]
+
+
 def test_a_refused_login_pauses_without_spending_attempts(
     engine: Engine, queue: Queue, drain: Drain, starttls_server: SmtpServer
 ) -> None:

@@ -333,7 +333,7 @@ def test_smtp_nothing_listening_is_worth_retrying(
 ) -> None:
     idle, _ = smtp_later
     error = refusal(idle(), compose())
-    assert (error.permanent, error.pause) == (False, False)
+    assert (error.permanent, error.pause, error.unreachable) == (False, False, True)
     assert "cannot reach the mail server" in error.message
 
 
