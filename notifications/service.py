@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlmodel import select
+
 from notifications import emails, outbox, sweep
 from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.models import SweepRow
 from notifications.notices import Kind, Message
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
 from notifications.transports import Mail, Transport, TransportError
 from workflow.clock import ShiftedClock
-from workflow.db import transaction
+from workflow.db import new_session, transaction
 from workflow.errors import InputError, RectrackError
 
 if TYPE_CHECKING:
@@ -87,6 +90,33 @@ class DaysOutOfOrder(InputError):
         super().__init__(f"the last day, {end}, is before the first, {start}")
 
 
+class FarAhead(InputError):
+    """A tick far ahead of the clock, on a database in use: it would stop the sweeps until then."""
+
+    field = "now"
+
+    def __init__(self, at: datetime, clock: datetime) -> None:
+        self.at, self.clock = at, clock
+        super().__init__(
+            f"{at.isoformat()} is more than a day ahead of the clock"
+            f" ({clock.isoformat(timespec='minutes')}) on a database already swept: a tick"
+            " then would plan as if it were then, and every sweep before it would be skipped;"
+            " tick on a copy of the database instead"
+        )
+
+
+class SweepSkipped(RectrackError):
+    """The sweep did nothing: a later one had run. Nothing is planned until the clock passes it."""
+
+    def __init__(self, since: datetime | None) -> None:
+        self.since = since
+        later = since.isoformat() if since else "a later time"
+        super().__init__(
+            f"the sweep was skipped: one ran already at {later}, and nothing is planned"
+            " until the clock passes it"
+        )
+
+
 class SendingPaused(RectrackError):
     """Nothing can be sent until a setting is fixed: a login, TLS, the sender."""
 
@@ -129,6 +159,8 @@ class TickReport:
             problems.append(ResultsNotRecorded(sent.unrecorded, sent.database_error))
         if sent.unreachable:
             problems.append(MailServerUnreachable(sent.reason))
+        if self.sweep.skipped:
+            problems.append(SweepSkipped(self.sweep.since))
         return problems
 
     def summary(self) -> dict[str, Any]:
@@ -161,17 +193,33 @@ class TickReport:
         return line
 
 
-def tick(app: ServiceApp, now: datetime) -> TickReport:
-    """One pass of the service at `now`: a sweep, then a dispatch, on a clock that starts there.
+AHEAD_AT_MOST = timedelta(days=1)  # how far ahead of the clock a tick may run unforced
 
-    The dispatch reads the clock as it goes (at each claim and each result), from
-    `now` on at the pace of the app's clock. A mail server that is down gives a
-    report of retries, not an exception: the messages wait in the outbox.
+
+def tick(app: ServiceApp, now: datetime | None = None, *, force: bool = False) -> TickReport:
+    """One pass of the service at `now` (the app's clock if None): a sweep, then a dispatch.
+
+    The dispatch reads a clock that starts at `now` and goes on at the app clock's
+    pace (at each claim and each result). A mail server that is down gives a report
+    of retries, not an exception: the messages wait in the outbox.
+
+    A sweep at a time records it, and sweeps at earlier times are skipped until the
+    clock passes it. So, unless `force`, raise FarAhead for a `now` more than
+    AHEAD_AT_MOST ahead of the app's clock on a database that has been swept.
     """
+    clock = app.clock if now is None else ShiftedClock(app.clock, now)
+    at = clock.now() if now is None else now
+    if not force and at - app.clock.now() > AHEAD_AT_MOST and _has_swept(app.engine):
+        raise FarAhead(at, app.clock.now())
     swept = sweep.sweep(
-        app.engine, now, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
+        app.engine, at, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
     )
-    return TickReport(swept, _dispatch(app, ShiftedClock(app.clock, now)))
+    return TickReport(swept, _dispatch(app, clock))
+
+
+def _has_swept(engine: Engine) -> bool:
+    with new_session(engine) as session:
+        return session.exec(select(SweepRow.id).limit(1)).first() is not None
 
 
 def _rules(app: ServiceApp) -> Rules:
@@ -267,9 +315,11 @@ def service_jobs(app: ServiceApp) -> list[Job]:
     from notifications.scheduler import Job
 
     def sweep_pass() -> None:
-        report = tick(app, app.clock.now())
+        report = tick(app)
         log.info("sweep: %s", report.describe())
         _log_pause(report.dispatch)
+        if report.sweep.skipped:  # until the clock passes it, nothing is planned: say so
+            log.warning("%s", SweepSkipped(report.sweep.since))
 
     def dispatch_pass() -> None:
         report = _dispatch(app, app.clock)

@@ -43,19 +43,22 @@ def instant(value: str, param_hint: str) -> datetime:
 
 @click.command()
 @click.option("--now", metavar="ISO-8601", help="Run as if it were this time (with its zone).")
+@click.option(
+    "--force", is_flag=True, help="Tick at --now though it is days ahead, on a database in use."
+)
 @json_option
 @pass_app
-def tick(app: App, now: str | None, as_json: bool) -> None:
+def tick(app: App, now: str | None, force: bool, as_json: bool) -> None:
     """One pass of the service: plan what is due, then send the outbox."""
     from notifications import service
 
-    at = instant(now, "--now") if now is not None else app.clock.now()
+    at = instant(now, "--now") if now is not None else None
     app.ensure_ready()
-    report = service.tick(app, at)
+    report = service.tick(app, at, force=force)
     if as_json:
         emit_json(report.summary())
     else:
-        click.echo(f"tick at {at.isoformat()}: {report.describe()}")
+        click.echo(f"tick at {report.sweep.at.isoformat()}: {report.describe()}")
     for error in report.sweep.errors:
         click.echo(f"rectrack: error: no message could be made: {error}", err=True)
     problems = report.problems()

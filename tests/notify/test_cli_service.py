@@ -20,6 +20,7 @@ from workflow.models import Person
 
 RECTRACK = str(Path(sys.executable).with_name("rectrack"))
 DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder goes
+MISTYPED = "2072-06-01T08:00:00+01:00"  # 2027, with two digits the wrong way round
 
 
 Refuse = Callable[..., None]
@@ -160,6 +161,36 @@ def test_tick_on_a_database_another_writer_holds_fails_in_one_line(
     assert status == 2
     assert err.startswith("rectrack: error: ") and "database is locked" in err
     assert err.count("\n") == 1
+
+
+def test_tick_far_ahead_on_a_swept_database_is_refused_naming_now_and_force(
+    cli: Cli, world: World
+) -> None:
+    watched(world)
+    assert cli("tick", "--now", DUE)[0] == 0  # the first: nothing to lose yet
+    status, out, err = cli("tick", "--now", MISTYPED)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"rectrack: error: {MISTYPED} is more than a day ahead of the clock")
+    assert err.endswith("(--now, or --force to tick then anyway)\n") and err.count("\n") == 1
+    assert [m["status"] for m in cli.json("outbox", "list")] == ["sent"]
+
+
+def test_tick_far_ahead_goes_when_forced(cli: Cli, world: World) -> None:
+    cli("tick", "--now", DUE)
+    assert cli("tick", "--now", MISTYPED, "--force")[0] == 0
+
+
+def test_a_tick_after_a_later_one_says_on_stderr_its_sweep_was_skipped_and_exits_4(
+    cli: Cli, world: World
+) -> None:
+    cli("tick", "--now", MISTYPED)  # into a database never swept: it goes
+    status, out, err = cli("tick")  # now, by the wall clock
+    assert status == 4
+    assert "sweep skipped" in out
+    assert err == (
+        "rectrack: error: the sweep was skipped: one ran already at 2072-06-01T07:00:00+00:00,"
+        " and nothing is planned until the clock passes it\n"
+    )
 
 
 # simulate

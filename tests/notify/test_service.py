@@ -8,12 +8,20 @@ from datetime import timedelta
 import pytest
 from factories import CURRENT_TIME
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from config import Settings
 from notifications import emails, outbox, service
+from notifications.models import SweepRow
 from notifications.notices import Message
-from notifications.service import NotOneOf, ResultsNotRecorded, RetryNeedsOne, ServiceApp
+from notifications.service import (
+    FarAhead,
+    NotOneOf,
+    ResultsNotRecorded,
+    RetryNeedsOne,
+    ServiceApp,
+    SweepSkipped,
+)
 from notifications.transports import MemoryTransport
 from workflow.db import new_session, transaction
 from workflow.errors import InputError
@@ -73,6 +81,11 @@ def settings() -> Settings:
     return Settings.defaults()
 
 
+def sweeps(engine: Engine) -> int:
+    with new_session(engine) as session:
+        return len(session.exec(select(SweepRow)).all())
+
+
 def queued_now(engine: Engine, make_message: Callable[..., Message]) -> None:
     email = emails.compose(make_message(), sender=SENDER, now=CURRENT_TIME)
     with new_session(engine) as session, transaction(session):
@@ -91,3 +104,44 @@ def test_tick_says_which_results_the_database_would_not_take(
     [problem] = report.problems()
     assert isinstance(problem, ResultsNotRecorded)
     assert str(problem).startswith("the result of message 1 could not be recorded (database is")
+
+
+def test_a_tick_days_ahead_of_the_clock_on_a_swept_database_is_refused(
+    make_app: MakeApp, engine: Engine
+) -> None:
+    app = make_app()
+    service.tick(app, CURRENT_TIME)
+    with pytest.raises(FarAhead) as refused:
+        service.tick(app, CURRENT_TIME + timedelta(days=365))
+    assert isinstance(refused.value, InputError) and refused.value.field == "now"
+    assert sweeps(engine) == 1
+
+
+def test_a_tick_days_ahead_is_refused_only_once_the_database_has_been_swept(
+    make_app: MakeApp, engine: Engine
+) -> None:
+    service.tick(make_app(), CURRENT_TIME + timedelta(days=365))
+    assert sweeps(engine) == 1
+
+
+def test_a_tick_days_ahead_goes_when_forced(make_app: MakeApp, engine: Engine) -> None:
+    app = make_app()
+    service.tick(app, CURRENT_TIME)
+    service.tick(app, CURRENT_TIME + timedelta(days=365), force=True)
+    assert sweeps(engine) == 2
+
+
+def test_a_tick_up_to_a_day_ahead_goes(make_app: MakeApp, engine: Engine) -> None:
+    app = make_app()
+    service.tick(app, CURRENT_TIME)
+    service.tick(app, CURRENT_TIME + service.AHEAD_AT_MOST)
+    assert sweeps(engine) == 2
+
+
+def test_a_tick_after_a_later_one_says_its_sweep_was_skipped(make_app: MakeApp) -> None:
+    app = make_app()
+    later = CURRENT_TIME + timedelta(hours=2)
+    service.tick(app, later)
+    [problem] = service.tick(app).problems()
+    assert isinstance(problem, SweepSkipped) and problem.since == later
+    assert str(problem).startswith(f"the sweep was skipped: one ran already at {later.isoformat()}")
