@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -70,17 +71,21 @@ class DispatchReport:
         """Count one message's outcome: "sent", "retried", "failed" or "released"."""
         setattr(self, outcome, getattr(self, outcome) + 1)
 
+    stopped: bool = False  # told to stop: what was left waits, its lease given back
+
     @property
-    def stopped(self) -> bool:
-        """Say if the drain stopped early: paused, no server, or no database to record in."""
-        return self.paused or self.unreachable or bool(self.unrecorded)
+    def halted(self) -> bool:
+        """Say if the drain stopped early: paused, no server, no database, or told to."""
+        return self.paused or self.unreachable or bool(self.unrecorded) or self.stopped
 
 
 class Dispatcher:
     """Send due outbox messages through `transport`, from `sender`, `batch_size` at a time.
 
     `clock` is read at each claim, which leases its batch for `lease` from then, and
-    at each result, which it dates and from which a retry waits.
+    at each result, which it dates and from which a retry waits. `should_stop` is
+    asked before each message: once it says yes, the message being sent is the last,
+    and what is left of the batch is given back, untried.
     """
 
     def __init__(
@@ -91,9 +96,15 @@ class Dispatcher:
         clock: Clock,
         batch_size: int = 50,
         lease: timedelta = timedelta(minutes=5),
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.transport, self.sender, self.clock = transport, sender, clock
-        self.batch_size, self.lease = batch_size, lease
+        self.batch_size, self.lease, self.should_stop = batch_size, lease, should_stop
+
+    def _told_to_stop(self, report: DispatchReport) -> bool:
+        """Say if the drain is to stop before its next message (`should_stop`), and note it."""
+        report.stopped = report.stopped or self.should_stop()
+        return report.stopped
 
     async def drain(self, engine: Engine) -> DispatchReport:
         """Send every message due, batch by batch, until none is left or sending pauses.
@@ -102,7 +113,7 @@ class Dispatcher:
         others or raises from here.
         """
         report = DispatchReport()
-        while not report.stopped:
+        while not (report.halted or self._told_to_stop(report)):
             # One database connection per batch, as one SMTP connection: each message's
             # result is still its own transaction, without a session's set-up per message.
             with new_session(engine) as session:
@@ -136,7 +147,7 @@ class Dispatcher:
             self._record_each(session, pending, late, report)
         if pending:  # untried: they wait out a pause, or go at once over a new connection
             released = self._release(session, pending)
-            if report.stopped:
+            if report.halted:
                 report.released += released
 
     async def _send_each(
@@ -146,7 +157,7 @@ class Dispatcher:
         pending: deque[Claim],
         report: DispatchReport,
     ) -> None:
-        while pending and not report.unrecorded:
+        while pending and not (report.unrecorded or self._told_to_stop(report)):
             result = await self._attempt(connection, pending[0])
             self._record(session, pending.popleft(), result, report)
             if isinstance(result, TransportError) and not result.permanent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -196,7 +197,13 @@ class TickReport:
 AHEAD_AT_MOST = timedelta(days=1)  # how far ahead of the clock a tick may run unforced
 
 
-def tick(app: ServiceApp, now: datetime | None = None, *, force: bool = False) -> TickReport:
+def tick(
+    app: ServiceApp,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TickReport:
     """One pass of the service at `now` (the app's clock if None): a sweep, then a dispatch.
 
     The dispatch reads a clock that starts at `now` and goes on at the app clock's
@@ -206,6 +213,7 @@ def tick(app: ServiceApp, now: datetime | None = None, *, force: bool = False) -
     A sweep at a time records it, and sweeps at earlier times are skipped until the
     clock passes it. So, unless `force`, raise FarAhead for a `now` more than
     AHEAD_AT_MOST ahead of the app's clock on a database that has been swept.
+    Once `should_stop` says so, the dispatch stops after the message it is sending.
     """
     clock = app.clock if now is None else ShiftedClock(app.clock, now)
     at = clock.now() if now is None else now
@@ -214,7 +222,7 @@ def tick(app: ServiceApp, now: datetime | None = None, *, force: bool = False) -
     swept = sweep.sweep(
         app.engine, at, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
     )
-    return TickReport(swept, _dispatch(app, clock))
+    return TickReport(swept, _dispatch(app, clock, should_stop))
 
 
 def _has_swept(engine: Engine) -> bool:
@@ -226,8 +234,9 @@ def _rules(app: ServiceApp) -> Rules:
     return Rules.from_settings(app.settings, app.table)
 
 
-def _dispatch(app: ServiceApp, clock: Clock) -> DispatchReport:
-    dispatcher = Dispatcher(app.transport, sender=app.settings.mail_sender, clock=clock)
+def _dispatch(app: ServiceApp, clock: Clock, should_stop: Callable[[], bool]) -> DispatchReport:
+    sender = app.settings.mail_sender
+    dispatcher = Dispatcher(app.transport, sender=sender, clock=clock, should_stop=should_stop)
     return asyncio.run(dispatcher.drain(app.engine))
 
 
@@ -300,33 +309,41 @@ async def _send_one(transport: Transport, mail: Mail) -> None:
 
 
 def serve(app: ServiceApp) -> None:
-    """Run the service's jobs on their timers until SIGTERM or SIGINT."""
+    """Run the service's jobs on their timers until SIGTERM or SIGINT; return once they stop.
+
+    On the signal, a job sending finishes the message it is at and stops; the
+    messages left wait in the outbox, their leases given back.
+    """
     from notifications import scheduler  # APScheduler takes long to import; only serve needs it
 
-    scheduler.serve(service_jobs(app), app.clock.now())
+    stopping = threading.Event()
+    scheduler.serve(service_jobs(app, stopping), app.clock.now(), stopping)
 
 
-def service_jobs(app: ServiceApp) -> list[Job]:
+def service_jobs(app: ServiceApp, stopping: threading.Event | None = None) -> list[Job]:
     """The sweep and the dispatcher, each reading the app's clock when it runs.
 
     The sweep job is a whole tick: what it queues goes out at once rather than at the
-    dispatcher's next minute, which takes the retries and anything a pass left.
+    dispatcher's next minute, which takes the retries and anything a pass left. Both
+    stop sending once `stopping` is set.
     """
     from notifications.scheduler import Job
 
+    should_stop = (stopping or threading.Event()).is_set
+
     def sweep_pass() -> None:
-        report = tick(app)
+        report = tick(app, should_stop=should_stop)
         log.info("sweep: %s", report.describe())
-        _log_pause(report.dispatch)
+        _log_halt(report.dispatch)
         if report.sweep.skipped:  # until the clock passes it, nothing is planned: say so
             log.warning("%s", SweepSkipped(report.sweep.since))
 
     def dispatch_pass() -> None:
-        report = _dispatch(app, app.clock)
+        report = _dispatch(app, app.clock, should_stop)
         log.info(
             "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
         )
-        _log_pause(report)
+        _log_halt(report)
 
     return [
         Job("sweep", _guarded("sweep", sweep_pass), SWEEP_EVERY),
@@ -334,9 +351,11 @@ def service_jobs(app: ServiceApp) -> list[Job]:
     ]
 
 
-def _log_pause(report: DispatchReport) -> None:
+def _log_halt(report: DispatchReport) -> None:
     if report.paused:
         log.error("paused: %s; messages wait in the outbox", report.reason)
+    if report.stopped:
+        log.info("told to stop: %d claimed messages given back to the outbox", report.released)
 
 
 def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:

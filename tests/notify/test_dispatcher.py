@@ -279,6 +279,17 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(
     assert {stored(engine, ident).attempts for ident in idents} == {1}
 
 
+def test_told_to_stop_it_finishes_the_message_and_gives_the_rest_back(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    idents = queue(*["officer@council.example"] * 4)
+    memory = MemoryTransport()
+    report = drain(memory, should_stop=lambda: len(memory.outbox) == 1)
+    assert (report.stopped, report.sent, report.released) == (True, 1, 3)
+    rows = [stored(engine, ident) for ident in idents]
+    assert [(r.status, r.attempts, r.lease_until) for r in rows[1:]] == [("queued", 0, None)] * 3
+
+
 def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
     queue(*["officer@council.example"] * 7)
     memory = MemoryTransport()
