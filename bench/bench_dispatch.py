@@ -5,7 +5,7 @@ everything and counting) against raw aiosmtplib sending the same emails.
 
 Each round composes N rendered monitoring reminders and queues them with
 `notifications.outbox` (not timed: each email is composed once, when it is
-queued), then times `Dispatcher(...).drain(engine, now)` until all are sent:
+queued), then times `Dispatcher(...).drain(engine)` until all are sent:
 claiming each batch, sending each stored email and recording it as sent, one
 transaction each. The floor sends the very same bytes (read from the outbox
 beforehand) with aiosmtplib's `sendmail`: one connection per batch of
@@ -40,6 +40,7 @@ from notifications.notices import Kind, Message, Notice
 from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.transports import SmtpTransport
+from workflow.clock import FixedClock
 from workflow.db import new_session, transaction
 
 NOW = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)
@@ -135,8 +136,8 @@ def sent_count(engine: Engine) -> int:
 
 def with_dispatcher(engine: Engine, port: int, batch_size: int) -> float:
     transport = SmtpTransport(HOST, port, start_tls=False, use_tls=False, local_hostname="bench")
-    dispatcher = Dispatcher(transport, sender=SENDER, batch_size=batch_size)
-    return timed(lambda: asyncio.run(dispatcher.drain(engine, NOW)))
+    dispatcher = Dispatcher(transport, sender=SENDER, clock=FixedClock(NOW), batch_size=batch_size)
+    return timed(lambda: asyncio.run(dispatcher.drain(engine)))
 
 
 async def send_raw(port: int, batches: list[list[tuple[str, bytes]]]) -> None:

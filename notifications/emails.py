@@ -2,10 +2,11 @@
 
 Each header must read back exactly as it was given. Python 3.11 folds headers in
 ways that do not: a value moved whole onto the next line is read with a leading
-space, a space beside an encoded word is dropped, and a display name longer than a
-line loses its quotes, so that a comma in it makes two addresses. So the headers of
-these emails write themselves (`_Header`): plain ASCII words as they are, anything
-else as RFC 2047 encoded words, folded only between words.
+space, a space beside an encoded word is dropped, a display name longer than a
+line loses its quotes, so that a comma in it makes two addresses, and a run of
+spaces in a name reads as one. So the headers of these emails write themselves
+(`_Header`): plain ASCII words as they are, anything else as RFC 2047 encoded
+words, a name's runs of spaces quoted, folded only between words.
 
 An email is composed once, when it is queued, and stored as the bytes `compose`
 returns: those bytes are what every attempt sends, so a retry is the same message.
@@ -16,6 +17,7 @@ address that is not one, is refused with BadHeader.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -43,6 +45,8 @@ _LONGEST_PLAIN_WORD = 60  # longer words are encoded, so that folding can split 
 _TEXT_BYTES = 36  # per encoded word of text: 60 characters, within RFC 2047's 75
 _NAME_BYTES = 720  # per encoded word of a name: one word up to 972 characters
 _SPECIALS = frozenset('()<>[]:;@\\,."')  # a name with any of these is quoted
+_SPACE_RUN = re.compile(r" {2,}")
+_FOLDABLE_SPACE = re.compile(r"(?<! ) ")  # the first space of each run
 
 
 class BadHeader(RectrackError, ValueError):
@@ -210,15 +214,40 @@ def _address_words(addresses: Iterable[Address]) -> list[str]:
 
 
 def _name_words(name: str) -> list[str]:
-    # One encoded word for a whole name, longer than RFC 2047's 75 characters if
-    # need be: Python 3.11 reads a space between two encoded words of a name, where
-    # RFC 2047 readers read none. Only a name too long for one line is split.
-    if not _is_plain(name):
-        return _encoded_words(name, _NAME_BYTES)
-    if _SPECIALS.isdisjoint(name):
-        return name.split()
+    """Return the words of a display name, each space of it kept.
+
+    Outside quotes, a run of spaces between words reads as one space, so a name
+    with a run, or a space at either end, is quoted; a name that is not plain ASCII
+    is encoded (`_encoded_name`).
+    """
+    if not _is_plain_name(name):
+        return _encoded_name(name)
+    if _SPECIALS.isdisjoint(name) and "" not in name.split(" "):
+        return name.split(" ")
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{quoted}"'.split()
+    # Fold only at the first space of a run: the line after the fold starts with
+    # the rest of the run, and unfolding gives the quoted text back space for space.
+    return _FOLDABLE_SPACE.split(f'"{quoted}"')
+
+
+def _encoded_name(name: str) -> list[str]:
+    """Return `name` as encoded words, each run of spaces in it a quoted string of spaces.
+
+    Each part of the name between runs is one encoded word, longer than RFC 2047's
+    75 characters if need be: Python 3.11 reads a space between two encoded words
+    of a name, where RFC 2047 readers read none, and reads a run of spaces inside
+    one as a single space. Both read a quoted string as it is, and the space that
+    sets it apart from the word on either side as one space: so a run is quoted
+    short of the spaces around it.
+    """
+    words: list[str] = []
+    start = 0
+    for run in _SPACE_RUN.finditer(name):
+        words += _encoded_words(name[start : run.start()], _NAME_BYTES)
+        around = (run.start() > 0) + (run.end() < len(name))
+        words.append('"' + " " * (len(run[0]) - around) + '"')
+        start = run.end()
+    return words + _encoded_words(name[start:], _NAME_BYTES)
 
 
 def _plain_groups(groups: Iterable[Group]) -> bool:
@@ -226,6 +255,16 @@ def _plain_groups(groups: Iterable[Group]) -> bool:
     return all(
         group.display_name is None and all(a.addr_spec.isascii() for a in group.addresses)
         for group in groups
+    )
+
+
+def _is_plain_name(name: str) -> bool:
+    """Say if display name `name` can go in a header as ASCII words, quoted if need be."""
+    return (
+        name.isascii()
+        and name.isprintable()
+        and "=?" not in name
+        and all(len(word) <= _LONGEST_PLAIN_WORD for word in name.split())
     )
 
 

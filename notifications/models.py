@@ -11,7 +11,7 @@ import workflow.models  # noqa: F401 - the naming convention and the tables noti
 
 
 class OutboxRow(SQLModel, table=True):
-    """One email, stored before it is sent: queued, sending (leased), sent, failed or cancelled."""
+    """One email, stored before it is sent, and where it stands for each of its recipients."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
@@ -21,6 +21,8 @@ class OutboxRow(SQLModel, table=True):
     recipient: str
     recipient_name: str
     cc: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Where it stands for each recipient, To first (notifications.deliveries.Delivery).
+    deliveries: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     subject: str
     text_body: str
     html_body: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
     JobExecutionEvent,
 )
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -38,9 +40,15 @@ class Job:
     every: timedelta
 
 
-def build_scheduler(jobs: Sequence[Job], now: datetime) -> BlockingScheduler:
-    """Return a scheduler (not started) that runs each job now and then every `job.every`."""
-    scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+def build_scheduler(
+    jobs: Sequence[Job], now: datetime, executor: ThreadPoolExecutor | None = None
+) -> BlockingScheduler:
+    """Return a scheduler (not started) that runs each job now and then every `job.every`.
+
+    The jobs run in the threads of `executor` (a pool of its own if None).
+    """
+    executors = {"default": executor or ThreadPoolExecutor()}
+    scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS, executors=executors)
     for job in jobs:
         trigger = IntervalTrigger(seconds=job.every.total_seconds(), timezone=UTC)
         scheduler.add_job(job.run, trigger, id=job.name, name=job.name, next_run_time=now)
@@ -57,21 +65,31 @@ def _complain(event: JobExecutionEvent) -> None:
         log.warning("job %s did not run at %s", event.job_id, event.scheduled_run_time)
 
 
-def serve(jobs: Sequence[Job], now: datetime) -> None:
-    """Run the jobs until SIGTERM or SIGINT, then stop cleanly.
+def serve(jobs: Sequence[Job], now: datetime, stopping: threading.Event) -> None:
+    """Run the jobs until SIGTERM or SIGINT; return once no job is running.
 
-    A job already running when the signal comes is let finish (the worker threads are
-    joined before the process exits), so a batch being sent is recorded, not cut off.
+    The signal sets `stopping`, which the jobs read as they go (the dispatcher
+    between messages), so a job running then finishes what it is doing and stops,
+    and no job starts after it. A second signal while they finish is ignored.
     """
-    scheduler = build_scheduler(jobs, now)
+    executor = ThreadPoolExecutor()
+    scheduler = build_scheduler(jobs, now, executor)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping on %s; letting running jobs finish", signal.Signals(signum).name)
-        scheduler.shutdown(wait=False)
+        if stopping.is_set():
+            return
+        log.info("stopping on %s; the jobs running finish what they are at", _name(signum))
+        stopping.set()
+        scheduler.shutdown(wait=False)  # wakes the main loop; the jobs are waited for below
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         scheduler.start()
+        executor.shutdown(wait=True)  # the jobs' threads, told to stop, end
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _name(signum: int) -> str:
+    return signal.Signals(signum).name

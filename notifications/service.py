@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
+import threading
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlmodel import select
+
 from notifications import emails, outbox, sweep
 from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.models import SweepRow
 from notifications.notices import Kind, Message
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
-from notifications.transports import Mail, Transport
-from workflow.db import transaction
-from workflow.errors import InputError
+from notifications.transports import Mail, Transport, TransportError
+from workflow.clock import ShiftedClock
+from workflow.db import new_session, transaction
+from workflow.errors import InputError, RectrackError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -86,10 +91,78 @@ class DaysOutOfOrder(InputError):
         super().__init__(f"the last day, {end}, is before the first, {start}")
 
 
+class FarAhead(InputError):
+    """A tick far ahead of the clock, on a database in use: it would stop the sweeps until then."""
+
+    field = "now"
+
+    def __init__(self, at: datetime, clock: datetime) -> None:
+        self.at, self.clock = at, clock
+        super().__init__(
+            f"{at.isoformat()} is more than a day ahead of the clock"
+            f" ({clock.isoformat(timespec='minutes')}) on a database already swept: a tick"
+            " then would plan as if it were then, and every sweep before it would be skipped;"
+            " tick on a copy of the database instead"
+        )
+
+
+class SweepSkipped(RectrackError):
+    """The sweep did nothing: a later one had run. Nothing is planned until the clock passes it."""
+
+    def __init__(self, since: datetime | None) -> None:
+        self.since = since
+        later = since.isoformat() if since else "a later time"
+        super().__init__(
+            f"the sweep was skipped: one ran already at {later}, and nothing is planned"
+            " until the clock passes it"
+        )
+
+
+class SendingPaused(RectrackError):
+    """Nothing can be sent until a setting is fixed: a login, TLS, the sender."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"paused: {reason}; the messages wait")
+
+
+class MailServerUnreachable(RectrackError):
+    """The mail server could not be reached, or did not answer in time."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}; the messages wait in the outbox")
+
+
+class ResultsNotRecorded(RectrackError):
+    """Messages were tried, but the database would not take their results."""
+
+    def __init__(self, ids: Sequence[int], reason: str) -> None:
+        self.ids, self.reason = list(ids), reason
+        which = ", ".join(map(str, ids))
+        super().__init__(
+            f"the result of message {which} could not be recorded ({reason}); it stays"
+            " claimed until its lease runs out, and may then be sent again"
+        )
+
+
 @dataclass(frozen=True)
 class TickReport:
     sweep: SweepReport
     dispatch: DispatchReport
+
+    def problems(self) -> list[RectrackError]:
+        """What went wrong in this pass that its user must hear of, the worst first."""
+        sent, problems = self.dispatch, list[RectrackError]()
+        if sent.paused:
+            problems.append(SendingPaused(sent.reason))
+        if sent.unrecorded:
+            problems.append(ResultsNotRecorded(sent.unrecorded, sent.database_error))
+        if sent.unreachable:
+            problems.append(MailServerUnreachable(sent.reason))
+        if self.sweep.skipped:
+            problems.append(SweepSkipped(self.sweep.since))
+        return problems
 
     def summary(self) -> dict[str, Any]:
         """The figures, as `rectrack tick --json` prints them."""
@@ -104,7 +177,9 @@ class TickReport:
             "missed": swept.missed,
             "cancelled": swept.cancelled,
             "paused": sent.paused,
+            "unreachable": sent.unreachable,
             "reason": sent.reason,
+            "unrecorded": list(sent.unrecorded),
             "skipped": swept.skipped,
             "errors": list(swept.errors),
         }
@@ -119,25 +194,50 @@ class TickReport:
         return line
 
 
-def tick(app: ServiceApp, now: datetime) -> TickReport:
-    """One pass of the service at `now`: a sweep, then a dispatch, both on that clock.
+AHEAD_AT_MOST = timedelta(days=1)  # how far ahead of the clock a tick may run unforced
 
-    A mail server that is down gives a report of retries, not an exception: the
-    messages wait in the outbox.
+
+def tick(
+    app: ServiceApp,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TickReport:
+    """One pass of the service at `now` (the app's clock if None): a sweep, then a dispatch.
+
+    The dispatch reads a clock that starts at `now` and goes on at the app clock's
+    pace (at each claim and each result). A mail server that is down gives a report
+    of retries, not an exception: the messages wait in the outbox.
+
+    A sweep at a time records it, and sweeps at earlier times are skipped until the
+    clock passes it. So, unless `force`, raise FarAhead for a `now` more than
+    AHEAD_AT_MOST ahead of the app's clock on a database that has been swept.
+    Once `should_stop` says so, the dispatch stops after the message it is sending.
     """
+    clock = app.clock if now is None else ShiftedClock(app.clock, now)
+    at = clock.now() if now is None else now
+    if not force and at - app.clock.now() > AHEAD_AT_MOST and _has_swept(app.engine):
+        raise FarAhead(at, app.clock.now())
     swept = sweep.sweep(
-        app.engine, now, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
+        app.engine, at, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
     )
-    return TickReport(swept, _dispatch(app, now))
+    return TickReport(swept, _dispatch(app, clock, should_stop))
+
+
+def _has_swept(engine: Engine) -> bool:
+    with new_session(engine) as session:
+        return session.exec(select(SweepRow.id).limit(1)).first() is not None
 
 
 def _rules(app: ServiceApp) -> Rules:
     return Rules.from_settings(app.settings, app.table)
 
 
-def _dispatch(app: ServiceApp, now: datetime) -> DispatchReport:
-    dispatcher = Dispatcher(app.transport, sender=app.settings.mail_sender)
-    return asyncio.run(dispatcher.drain(app.engine, now))
+def _dispatch(app: ServiceApp, clock: Clock, should_stop: Callable[[], bool]) -> DispatchReport:
+    sender = app.settings.mail_sender
+    dispatcher = Dispatcher(app.transport, sender=sender, clock=clock, should_stop=should_stop)
+    return asyncio.run(dispatcher.drain(app.engine))
 
 
 def simulate(app: ServiceApp, start: date, end: date) -> list[SimulatedDay]:
@@ -203,35 +303,47 @@ def send_test_mail(app: ServiceApp, to: str, now: datetime) -> str:
 
 async def _send_one(transport: Transport, mail: Mail) -> None:
     async with transport.connect() as connection:
-        await connection.send(mail)
+        refused = await connection.send(mail)
+    for to, error in refused.items():
+        raise TransportError(f"{to} was refused: {error.message}", permanent=error.permanent)
 
 
 def serve(app: ServiceApp) -> None:
-    """Run the service's jobs on their timers until SIGTERM or SIGINT."""
+    """Run the service's jobs on their timers until SIGTERM or SIGINT; return once they stop.
+
+    On the signal, a job sending finishes the message it is at and stops; the
+    messages left wait in the outbox, their leases given back.
+    """
     from notifications import scheduler  # APScheduler takes long to import; only serve needs it
 
-    scheduler.serve(service_jobs(app), app.clock.now())
+    stopping = threading.Event()
+    scheduler.serve(service_jobs(app, stopping), app.clock.now(), stopping)
 
 
-def service_jobs(app: ServiceApp) -> list[Job]:
+def service_jobs(app: ServiceApp, stopping: threading.Event | None = None) -> list[Job]:
     """The sweep and the dispatcher, each reading the app's clock when it runs.
 
     The sweep job is a whole tick: what it queues goes out at once rather than at the
-    dispatcher's next minute, which takes the retries and anything a pass left.
+    dispatcher's next minute, which takes the retries and anything a pass left. Both
+    stop sending once `stopping` is set.
     """
     from notifications.scheduler import Job
 
+    should_stop = (stopping or threading.Event()).is_set
+
     def sweep_pass() -> None:
-        report = tick(app, app.clock.now())
+        report = tick(app, should_stop=should_stop)
         log.info("sweep: %s", report.describe())
-        _log_pause(report.dispatch)
+        _log_halt(report.dispatch)
+        if report.sweep.skipped:  # until the clock passes it, nothing is planned: say so
+            log.warning("%s", SweepSkipped(report.sweep.since))
 
     def dispatch_pass() -> None:
-        report = _dispatch(app, app.clock.now())
+        report = _dispatch(app, app.clock, should_stop)
         log.info(
             "dispatch: sent %d, retried %d, failed %d", report.sent, report.retried, report.failed
         )
-        _log_pause(report)
+        _log_halt(report)
 
     return [
         Job("sweep", _guarded("sweep", sweep_pass), SWEEP_EVERY),
@@ -239,9 +351,11 @@ def service_jobs(app: ServiceApp) -> list[Job]:
     ]
 
 
-def _log_pause(report: DispatchReport) -> None:
+def _log_halt(report: DispatchReport) -> None:
     if report.paused:
         log.error("paused: %s; messages wait in the outbox", report.reason)
+    if report.stopped:
+        log.info("told to stop: %d claimed messages given back to the outbox", report.released)
 
 
 def _guarded(name: str, run: Callable[[], None]) -> Callable[[], None]:

@@ -6,10 +6,13 @@ batch and sends each email over it, as the bytes it was stored as:
     async with transport.connect() as connection:
         await connection.send(mail)
 
-Both raise TransportError when delivery did not happen, saying whether trying again
-can help: `permanent` (this message is refused for good), `pause` (nothing can be
-sent until someone fixes the configuration: credentials, TLS, the sender) or
-neither (a passing fault: try again later).
+A server takes or refuses an email recipient by recipient: `send` returns those it
+refused, each with a TransportError of its own, and every other recipient has the
+email. Both raise TransportError when the email went to nobody for a reason that is
+not about one recipient, saying whether trying again can help: `permanent` (this
+email is refused for good), `pause` (nothing can be sent until someone fixes the
+configuration: credentials, TLS, the sender) or neither (a passing fault: try again
+later).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 import ssl
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +36,22 @@ from config.settings import Settings, StartTls
 
 
 class TransportError(RectrackError):
-    """Delivery did not happen; `permanent` and `pause` say whether trying again can help."""
+    """Delivery did not happen; `permanent` and `pause` say whether trying again can help.
 
-    def __init__(self, message: str, *, permanent: bool = False, pause: bool = False) -> None:
+    `unreachable` says the mail server could not be reached, or stopped answering:
+    trying again later can help.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        pause: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         self.message, self.permanent, self.pause = message, permanent, pause
+        self.unreachable = unreachable
         super().__init__(message)
 
 
@@ -54,9 +69,15 @@ class Mail:
     content: bytes
 
 
+Refusals = dict[str, TransportError]  # the recipients a server refused, and why
+
+
 class Connection(Protocol):
-    async def send(self, mail: Mail) -> None:
-        """Deliver `mail`; raise TransportError if it was not."""
+    async def send(self, mail: Mail) -> Refusals:
+        """Deliver `mail`; return the recipients refused, each with why (none: all have it).
+
+        Raise TransportError if it went to none of them for a reason not about one.
+        """
         ...
 
 
@@ -141,20 +162,19 @@ class _SmtpConnection:
     def __init__(self, client: aiosmtplib.SMTP, timeout: float) -> None:
         self.client, self.timeout = client, timeout
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         try:
             async with asyncio.timeout(self.timeout):
                 # The stored bytes as they are: no building or flattening per attempt.
                 refused, _ = await self.client.sendmail(mail.sender, mail.recipients, mail.content)
         except TimeoutError as error:
             self.client.close()  # cut off mid-command, the session cannot be trusted
-            raise TransportError(f"no answer within {self.timeout:g}s") from error
+            raise TransportError(f"no answer within {self.timeout:g}s", unreachable=True) from error
+        except aiosmtplib.SMTPRecipientsRefused as error:  # every recipient, one by one
+            return refusals({r.recipient: (r.code, r.message) for r in error.recipients})
         except (aiosmtplib.SMTPException, OSError) as error:
             raise send_error(error) from error
-        if refused:  # some recipients took it, others did not
-            codes = [response.code for response in refused.values()]
-            reasons = "; ".join(f"{to}: {r.code} {r.message}" for to, r in refused.items())
-            raise TransportError(f"refused for {reasons}", permanent=any(map(_lasts, codes)))
+        return refusals(refused)
 
 
 async def _close(client: aiosmtplib.SMTP, timeout: float) -> None:
@@ -181,16 +201,28 @@ def connect_error(error: Exception) -> TransportError:
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return TransportError(_reply(error), pause=error.code >= 500)
     if isinstance(error, OSError | aiosmtplib.SMTPServerDisconnected):  # timeouts included
-        return TransportError(f"cannot reach the mail server: {_describe(error)}")
+        reason = f"cannot reach the mail server: {_describe(error)}"
+        return TransportError(reason, unreachable=True)
     return TransportError(f"the mail server cannot be used: {error}", pause=True)
 
 
+def refusals(replies: Mapping[str, tuple[int, str]]) -> Refusals:
+    """Classify the server's refusal of each recipient (RFC 5321: 4xx passes, 5xx lasts).
+
+    Raise TransportError for a 421: the server is closing the connection, so the
+    refusal is about the connection, not the recipient.
+    """
+    closing = [f"{code} {text}" for code, text in replies.values() if code == 421]
+    if closing:
+        raise TransportError(f"the server closed the connection: {closing[0]}")
+    return {
+        to: TransportError(f"{code} {text}", permanent=_lasts(code))
+        for to, (code, text) in replies.items()
+    }
+
+
 def send_error(error: Exception) -> TransportError:
-    """Classify a failure to send one message (RFC 5321: 4xx passes, 5xx lasts)."""
-    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        codes = [refused.code for refused in error.recipients]
-        reasons = "; ".join(f"{r.recipient}: {_reply(r)}" for r in error.recipients)
-        return TransportError(reasons, permanent=any(map(_lasts, codes)))
+    """Classify a failure to send one message to anyone (RFC 5321: 4xx passes, 5xx lasts)."""
     if isinstance(error, aiosmtplib.SMTPSenderRefused):
         return TransportError(f"the sender was refused: {_reply(error)}", pause=error.code >= 500)
     if isinstance(error, aiosmtplib.SMTPResponseException):
@@ -208,8 +240,7 @@ def _tls_failed(error: Exception) -> bool:
 def _lasts(code: int) -> bool:
     """Say if a refused recipient stays refused: 5xx but 552, "mailbox full" on RCPT.
 
-    RFC 5321 §4.5.3.1.10 asks that 552 there be taken as the temporary 452. A message
-    with any recipient refused for good fails; the others may have had it already.
+    RFC 5321 §4.5.3.1.10 asks that 552 there be taken as the temporary 452.
     """
     return code >= 500 and code != 552
 
@@ -236,12 +267,13 @@ class FileTransport:
             raise TransportError(f"cannot make {self.directory}: {error}", pause=True) from error
         yield self
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         path = self.directory / f"{_file_stem(mail.message_id)}.eml"
         try:
             _write_atomically(path, mail.content)
         except OSError as error:
             raise TransportError(f"cannot write {path}: {error}") from error
+        return {}
 
 
 def _file_stem(message_id: str) -> str:
@@ -270,9 +302,10 @@ class ConsoleTransport:
     async def connect(self) -> AsyncIterator[Connection]:
         yield self
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         text = mail.content.decode("ascii", errors="replace").replace("\r\n", "\n")
         self.stream.write(f"{text}\n{'-' * 72}\n")
+        return {}
 
 
 class MemoryTransport:
@@ -288,10 +321,11 @@ class MemoryTransport:
         self.connections += 1
         yield self
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         if self.error is not None:
             raise self.error
         self.outbox.append(mail)
+        return {}
 
 
 def transport_from_settings(settings: Settings, console: TextIO | None = None) -> Transport:

@@ -22,13 +22,15 @@ class Recorder:
     connection, so tests can tell connections apart, and X-TLS says if the message
     came over TLS ("yes" or "no"). The address drives the reply:
     a sender "blocked…" gets 553; a recipient "temp…" gets 451, "perm…" gets 550 and
-    "drop…" has the connection cut; all else is accepted.
+    "drop…" has the connection cut; a recipient in `refusals` gets its replies there,
+    one an attempt, then is accepted; all else is accepted.
     """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.wire: list[bytes] = []  # each message as it came over the connection
         self.envelopes: list[tuple[str, list[str]]] = []  # each MAIL FROM and its RCPT TOs
+        self.refusals: dict[str, list[str]] = {}  # the replies still to give each address
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -49,6 +51,8 @@ class Recorder:
         if address.startswith("drop"):
             server.transport.close()
             return "421 4.3.0 closing"
+        if self.refusals.get(address):
+            return self.refusals[address].pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -49,7 +49,7 @@ PURE_MODULES = frozenset(
     | {"workflow.interchange.recommendations", "workflow.interchange.records"}
     | {"workflow.interchange.replay"}
     | {"notifications.planning", "notifications.notices", "notifications.rendering"}
-    | {"notifications.emails"}
+    | {"notifications.emails", "notifications.deliveries"}
 )
 ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
 

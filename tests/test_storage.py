@@ -59,6 +59,13 @@ def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path)
     assert (pragmas[2] or 0) >= 1000  # milliseconds a writer waits for another to finish
 
 
+def test_a_sqlite_url_may_set_how_long_a_writer_waits_for_another(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'short.db'}?timeout=0.25")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 250
+    engine.dispose()
+
+
 def test_a_row_pointing_at_nothing_is_refused(session: Session) -> None:
     day = CURRENT_TIME.date()
     orphan = Event(

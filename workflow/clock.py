@@ -30,6 +30,16 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """`clock` set to read `at` now, going on at its pace; for `tick --now`."""
+
+    def __init__(self, clock: Clock, at: datetime) -> None:
+        self.clock, self.offset = clock, at - clock.now()
+
+    def now(self) -> datetime:
+        return self.clock.now() + self.offset
+
+
 def local_day(now: datetime, tz: ZoneInfo) -> date:
     """Return the calendar day it is at `now` in `tz`."""
     return now.astimezone(tz).date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,22 +20,28 @@ _SQLITE_BUSY, _SQLITE_LOCKED = (
 # PostgreSQL: lock_not_available (a lock_timeout ran out) and deadlock_detected.
 _POSTGRESQL_BUSY = frozenset({"55P03", "40P01"})
 
+BUSY_TIMEOUT = 10.0  # seconds a SQLite writer waits for another to finish, unless the URL says
+
 
 def make_engine(url: str) -> Engine:
-    """Return an engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Return an engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
+
+    The busy timeout is BUSY_TIMEOUT seconds, or the URL's `?timeout=SECONDS`.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        waits = float(str(engine.url.query.get("timeout", BUSY_TIMEOUT)))
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=round(waits * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint, safe in WAL
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cursor.close()
 
 

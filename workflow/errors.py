@@ -19,12 +19,19 @@ RectrackError                    (config.errors)
 │   ├── DatabaseNotReady         the database needs `rectrack init`
 │   ├── NotOneOf                 a value not among its field's choices (notifications.service)
 │   ├── RetryNeedsOne            a retry names its messages or asks for the failed ones
-│   └── DaysOutOfOrder           a range of days that ends before it starts
+│   ├── DaysOutOfOrder           a range of days that ends before it starts
+│   └── FarAhead                 a tick far ahead of the clock, on a database in use
 ├── DatabaseBusy                 another process held the database past the busy timeout;
 │                                trying again can help (workflow.db, exit status 2)
 ├── SweepOvertaken               a later sweep took over from a stalled one (notifications.turns)
 ├── TransportError               a mail was not delivered; says whether retrying can help
 │                                (notifications.transports)
+├── SendingPaused                sending waits for a setting to be fixed (notifications.service; 2)
+├── MailServerUnreachable        the mail server could not be reached (notifications.service; 3)
+├── ResultsNotRecorded           messages tried whose results the database would not take
+│                                (notifications.service; 2)
+├── SweepSkipped                 a sweep that did nothing, a later one having run
+│                                (notifications.service; 4)
 └── BadHeader                    a header value that would start a new header
                                  (notifications.emails)
 

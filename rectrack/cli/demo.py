@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,6 +32,7 @@ from rectrack.cli.demo_story import (
     who_is_who,
 )
 from rectrack.cli.output import counted, detail, shorten, table, tracker
+from workflow.clock import FixedClock
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -79,14 +79,16 @@ def demo(app: App, directory: Path) -> None:
     from workflow import services
     from workflow.db import new_session
 
-    demo_app = App(_demo_settings(app.settings, directory))
+    # The demo's own clock, moved on day by day: the service ticks at the day's time.
+    clock = FixedClock(datetime.combine(LOADED_ON, time(10, 0), tzinfo=app.settings.timezone))
+    demo_app = App(_demo_settings(app.settings, directory), clock=clock)
     upgrade(demo_app.engine)
     document = demo_document()
     code = rec_code(document["recommendations"][-1])
     with new_session(demo_app.engine) as session:
         _load(demo_app, session, document)
         click.echo(f"\nWho is who:\n\n{table(who_is_who(document), ('PERSON', 'ROLE'))}")
-        lines = _live_through(demo_app, session, document)
+        lines = _live_through(demo_app, clock, session, document)
         click.echo(f"\n{_heading(demo_app.settings)}\n\n{_timeline(lines)}")
         recs = services.list_recommendations(session, demo_app.table, ENDS_ON)
         click.echo(f"\nThe tracker on {ENDS_ON}:\n\n{tracker(recs)}")
@@ -126,15 +128,18 @@ def _load(app: App, session: Session, document: dict[str, Any]) -> None:
     click.echo(f"Loaded the example panel report on {LOADED_ON}: {counted(summary.counts())}.")
 
 
-def _live_through(app: App, session: Session, document: dict[str, Any]) -> list[Line]:
+def _live_through(
+    app: App, clock: FixedClock, session: Session, document: dict[str, Any]
+) -> list[Line]:
     """Each day: the service's pass at the send time, then what people did that day."""
+    from notifications import service
     from notifications.planning import Rules
 
-    tick, send_time = _service(app), Rules.from_settings(app.settings, app.table).send_time
+    send_time = Rules.from_settings(app.settings, app.table).send_time
     tz, lines, seen = app.settings.timezone, [], 0
     for day in _days(LOADED_ON + timedelta(days=1), ENDS_ON):
-        at = send_time(day)
-        _check(tick(at))
+        at = clock.at = send_time(day)
+        _check(service.tick(app))
         sent, seen = _sent_after(session, seen)
         lines += [_mail_line(at.astimezone(tz), row) for row in sent]
         for step in (step for step in STORY if step.on == day):
@@ -142,16 +147,8 @@ def _live_through(app: App, session: Session, document: dict[str, Any]) -> list[
     return lines
 
 
-def _service(app: App) -> Callable[[datetime], TickReport]:
-    """`tick` on the demo's app, whose transport and renderer are made once, as `serve`'s."""
-    from notifications import service
-
-    return partial(service.tick, app)
-
-
 def _check(report: TickReport) -> None:
-    paused = [report.dispatch.reason] if report.dispatch.paused else []
-    problems = [*report.sweep.errors, *paused]
+    problems = [*report.sweep.errors, *map(str, report.problems())]
     if problems:
         raise click.ClickException(f"the demo's mail did not go out: {problems[0]}")
 

@@ -1,6 +1,8 @@
 """The `rectrack` group, and the mapping from errors to one line and an exit status.
 
-Exit status: 0 done; 1 refused by the workflow; 2 bad input or usage.
+Exit status: 0 done; 1 refused by the workflow; 2 bad input or usage, settings or a
+database that cannot be used; 3 the mail server could not be reached; 4 the sweep
+was skipped, because a later one had run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.clock import Clock
 from workflow.errors import RectrackError, WorkflowError
 
-REFUSED, BAD_INPUT = 1, 2
+REFUSED, BAD_INPUT, UNREACHABLE, SKIPPED = 1, 2, 3, 4
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,12 +107,21 @@ POINTERS = {
     "codes": "CODE... or --report",
     "endorsed_on": "--on",
     "changes": "--text, --target-date or --monitoring-date",
+    "now": "--now, or --force to tick then anyway",
 }
 
 
 def exit_status(error: RectrackError) -> int:
-    """1 when the workflow refused; 2 for everything else: bad input, settings, the database."""
-    return REFUSED if isinstance(error, WorkflowError) else BAD_INPUT
+    """1 when the workflow refused; 3 when the mail server could not be reached (try again
+    later); 4 when a sweep was skipped (planning waits for the clock to pass a later one);
+    2 for everything else: bad input, settings (sending paused), the database."""
+    if isinstance(error, WorkflowError):
+        return REFUSED
+    from notifications.service import MailServerUnreachable, SweepSkipped  # only on errors
+
+    if isinstance(error, MailServerUnreachable):
+        return UNREACHABLE
+    return SKIPPED if isinstance(error, SweepSkipped) else BAD_INPUT
 
 
 def _described(error: RectrackError) -> str:

@@ -18,6 +18,7 @@ from rectrack.cli.options import DATE, json_option
 from rectrack.cli.output import emit_json, shorten, table
 
 if TYPE_CHECKING:
+    from notifications.deliveries import Delivery
     from notifications.models import OutboxRow
     from notifications.notices import Message
     from notifications.sweep import SimulatedDay
@@ -42,23 +43,29 @@ def instant(value: str, param_hint: str) -> datetime:
 
 @click.command()
 @click.option("--now", metavar="ISO-8601", help="Run as if it were this time (with its zone).")
+@click.option(
+    "--force", is_flag=True, help="Tick at --now though it is days ahead, on a database in use."
+)
 @json_option
 @pass_app
-def tick(app: App, now: str | None, as_json: bool) -> None:
+def tick(app: App, now: str | None, force: bool, as_json: bool) -> None:
     """One pass of the service: plan what is due, then send the outbox."""
     from notifications import service
 
-    at = instant(now, "--now") if now is not None else app.clock.now()
+    at = instant(now, "--now") if now is not None else None
     app.ensure_ready()
-    report = service.tick(app, at)
+    report = service.tick(app, at, force=force)
     if as_json:
         emit_json(report.summary())
     else:
-        click.echo(f"tick at {at.isoformat()}: {report.describe()}")
+        click.echo(f"tick at {report.sweep.at.isoformat()}: {report.describe()}")
     for error in report.sweep.errors:
         click.echo(f"rectrack: error: no message could be made: {error}", err=True)
-    if report.dispatch.paused:  # the mail settings need fixing: fail, loudly
-        raise click.ClickException(f"paused: {report.dispatch.reason}; the messages wait")
+    problems = report.problems()
+    for problem in problems[1:]:
+        click.echo(f"rectrack: error: {problem}", err=True)
+    if problems:  # the worst, with its exit status (main.exit_status)
+        raise problems[0]
 
 
 @click.command()
@@ -136,11 +143,13 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--status", metavar="S", help="Only queued, sending, sent, failed or cancelled.")
+@click.option(
+    "--status", metavar="S", help="Only queued, sending, partly-sent, sent, failed or cancelled."
+)
 @json_option
 @pass_app
 def list_outbox(app: App, status: str | None, as_json: bool) -> None:
-    """Every message, oldest first, with its status, attempts and last error."""
+    """Every message, oldest first, with its status, each recipient's, attempts and last error."""
     from notifications import service
 
     with app.session() as session:
@@ -157,12 +166,15 @@ OUTBOX_HEADERS = ("ID", "STATUS", "KIND", "TO", "TRIES", "WHEN", "SUBJECT / LAST
 
 
 def _outbox_json(row: OutboxRow) -> dict[str, Any]:
+    from notifications.outbox import deliveries_of
+
     return {
         "id": row.id,
         "status": row.status,
         "kind": row.kind,
         "to": row.recipient,
         "cc": row.cc,
+        "recipients": [_delivery_json(delivery) for delivery in deliveries_of(row)],
         "subject": row.subject,
         "message_id": row.message_id,
         "attempts": row.attempts,
@@ -172,6 +184,24 @@ def _outbox_json(row: OutboxRow) -> dict[str, Any]:
     }
 
 
+def _delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "to": delivery.to,
+        "status": delivery.status.value,
+        "sent_at": delivery.at.isoformat() if delivery.at else None,
+        "error": delivery.error,
+    }
+
+
+def _recipients(row: OutboxRow) -> str:
+    """The recipient, or, for a message with copies, each recipient and where it stands."""
+    from notifications.outbox import deliveries_of
+
+    if not row.cc:
+        return row.recipient
+    return ", ".join(f"{d.to} ({d.status.value})" for d in deliveries_of(row))
+
+
 def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
     when = row.sent_at or row.next_attempt_at
     about = row.subject if row.last_error is None else f"{row.subject} / {row.last_error}"
@@ -179,7 +209,7 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
         str(row.id),
         row.status,
         row.kind,
-        row.recipient,
+        _recipients(row),
         str(row.attempts),
         f"{when:%Y-%m-%d %H:%M}Z",
         shorten(about, 70),
@@ -191,7 +221,7 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
 @click.option("--failed", is_flag=True, help="Every failed message.")
 @pass_app
 def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
-    """Queue messages again at once: those named (failed or waiting), or every failed one."""
+    """Queue messages again at once to whoever lacks them: those named, or every failed one."""
     from notifications import service
 
     with app.session() as session:

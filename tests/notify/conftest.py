@@ -4,16 +4,19 @@ to queue messages."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 from factories import CURRENT_TIME, OFFICER
+from locks import LockingTransport, WriteLock
 from mailserver import SmtpServer, free_port
 from sqlalchemy import Engine
 
@@ -25,7 +28,7 @@ from notifications.rendering import Renderer
 from notifications.service import ServiceApp
 from notifications.transports import SmtpTransport, Transport, transport_from_settings
 from workflow.clock import Clock, FixedClock
-from workflow.db import new_session, transaction
+from workflow.db import make_engine, new_session, transaction
 
 SENDER = "rectrack@council.example"
 
@@ -68,6 +71,20 @@ def envelopes(smtp_server: SmtpServer) -> list[tuple[str, list[str]]]:
     """The envelope (sender, recipients) of each message the SMTP server receives from now on."""
     smtp_server.recorder.envelopes.clear()
     return smtp_server.recorder.envelopes
+
+
+@pytest.fixture
+def refuse(smtp_server: SmtpServer) -> Iterator[Callable[..., None]]:
+    """Return a function that has the SMTP server refuse an address with each reply given.
+
+    The server gives the replies, one an attempt, at RCPT TO, then accepts the address.
+    """
+
+    def refuse_with(address: str, *replies: str) -> None:
+        smtp_server.recorder.refusals[address] = list(replies)
+
+    yield refuse_with
+    smtp_server.recorder.refusals.clear()
 
 
 @pytest.fixture
@@ -157,11 +174,17 @@ def sender() -> str:
 
 @pytest.fixture
 def queue(engine: Engine) -> Callable[..., list[int]]:
-    """Return a function that enqueues a message to each address given; their ids come back."""
+    """Return a function that enqueues a message to each address given; their ids come back.
 
-    def enqueue(*recipients: str, now: datetime = CURRENT_TIME) -> list[int]:
+    Each is copied to the addresses in `cc`.
+    """
+
+    def enqueue(
+        *recipients: str, now: datetime = CURRENT_TIME, cc: Sequence[str] = ()
+    ) -> list[int]:
         composed = [
-            emails.compose(_message(to), sender=SENDER, now=now) for to in recipients or (OFFICER,)
+            emails.compose(_message(to, cc=tuple(cc)), sender=SENDER, now=now)
+            for to in recipients or (OFFICER,)
         ]
         with new_session(engine) as session, transaction(session):
             return [outbox.enqueue(session=session, email=email) for email in composed]
@@ -204,10 +227,43 @@ def make_app(engine: Engine, settings: Settings) -> Callable[..., ServiceApp]:
 
 @pytest.fixture
 def drain(engine: Engine) -> Callable[..., DispatchReport]:
-    """Return a function that runs one dispatcher's drain over `transport` at `now`."""
+    """Return a function that runs one dispatcher's drain over `transport`, its clock at `now`.
+
+    Any option of the Dispatcher may be given, a clock among them.
+    """
 
     def run(transport: Transport, now: datetime = CURRENT_TIME, **options: Any) -> DispatchReport:
+        options.setdefault("clock", FixedClock(now))
         dispatcher = Dispatcher(transport, sender=SENDER, **options)
-        return asyncio.run(dispatcher.drain(engine, now))
+        return asyncio.run(dispatcher.drain(engine))
 
     return run
+
+
+@pytest.fixture
+def busy_db_path(tmp_path: Path, sqlite_template: Path) -> Path:
+    path = tmp_path / "busy.db"
+    shutil.copy(sqlite_template, path)
+    return path
+
+
+@pytest.fixture
+def busy_db(busy_db_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite file whose writers wait only 50 ms for another to finish."""
+    engine = make_engine(f"sqlite:///{busy_db_path}?timeout=0.05")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def write_lock(busy_db_path: Path) -> Iterator[WriteLock]:
+    """Another writer of the `busy_db` file, not holding the lock until told."""
+    lock = WriteLock(busy_db_path)
+    yield lock
+    lock.close()
+
+
+@pytest.fixture
+def locking_transport(write_lock: WriteLock) -> LockingTransport:
+    """A MemoryTransport that has `write_lock` taken as it sends its first message."""
+    return LockingTransport(write_lock)

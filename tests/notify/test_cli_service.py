@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from email.message import EmailMessage
@@ -9,13 +11,19 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
-from factories import OFFICER, World, make_recommendation, make_world
+from factories import CLERK, OFFICER, World, make_recommendation, make_world
+from locks import WriteLock
 from runner import Cli
 
 from workflow.db import make_engine, new_session
 from workflow.models import Person
 
+RECTRACK = str(Path(sys.executable).with_name("rectrack"))
 DUE = "2027-06-01T08:00:00+01:00"  # 08:00 in London, when the 14-day reminder goes
+MISTYPED = "2072-06-01T08:00:00+01:00"  # 2027, with two digits the wrong way round
+
+
+Refuse = Callable[..., None]
 
 
 class HasPort(Protocol):
@@ -96,7 +104,7 @@ def test_tick_refuses_a_time_without_a_zone_in_one_line(cli: Cli, world: World, 
     assert cli.json("outbox", "list") == []
 
 
-def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
+def test_tick_with_the_mail_server_down_exits_3_saying_so_in_one_line(
     cli: Cli,
     env: pytest.MonkeyPatch,
     world: World,
@@ -105,9 +113,24 @@ def test_tick_with_the_mail_server_down_reports_a_retry_without_a_traceback(
     watched(world)
     use_smtp(env, smtp_later[0]().port)
     status, out, err = cli("tick", "--now", DUE)
-    assert (status, err) == (0, "")
+    assert status == 3
+    assert err.startswith("rectrack: error: cannot reach the mail server: ")
+    assert err.endswith("; the messages wait in the outbox\n") and err.count("\n") == 1
     assert "sent 0, retried 1" in out
     assert [m["status"] for m in cli.json("outbox", "list")] == ["queued"]
+
+
+def test_tick_as_a_process_prints_its_error_alone_on_stderr(
+    cli: Cli,
+    env: pytest.MonkeyPatch,
+    world: World,
+    smtp_later: tuple[Callable[..., HasPort], Callable[[], list[EmailMessage]]],
+) -> None:
+    watched(world)
+    use_smtp(env, smtp_later[0]().port)
+    done = subprocess.run([RECTRACK, "tick", "--now", DUE], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stderr.startswith("rectrack: error: cannot reach") and done.stderr.count("\n") == 1
 
 
 def test_tick_says_loudly_when_sending_is_paused(
@@ -122,6 +145,52 @@ def test_tick_says_loudly_when_sending_is_paused(
     assert status == 2
     assert err.startswith("rectrack: error: paused: mail.smtp.username is set but the")
     assert err.count("\n") == 1
+
+
+def test_tick_on_a_database_another_writer_holds_fails_in_one_line(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, tmp_path: Path
+) -> None:
+    watched(world)
+    env.setenv("RECTRACK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}?timeout=0.05")
+    lock = WriteLock(tmp_path / "cli.db")
+    lock.take()
+    try:
+        status, _, err = cli("tick", "--now", DUE)
+    finally:
+        lock.close()
+    assert status == 2
+    assert err.startswith("rectrack: error: ") and "database is locked" in err
+    assert err.count("\n") == 1
+
+
+def test_tick_far_ahead_on_a_swept_database_is_refused_naming_now_and_force(
+    cli: Cli, world: World
+) -> None:
+    watched(world)
+    assert cli("tick", "--now", DUE)[0] == 0  # the first: nothing to lose yet
+    status, out, err = cli("tick", "--now", MISTYPED)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"rectrack: error: {MISTYPED} is more than a day ahead of the clock")
+    assert err.endswith("(--now, or --force to tick then anyway)\n") and err.count("\n") == 1
+    assert [m["status"] for m in cli.json("outbox", "list")] == ["sent"]
+
+
+def test_tick_far_ahead_goes_when_forced(cli: Cli, world: World) -> None:
+    cli("tick", "--now", DUE)
+    assert cli("tick", "--now", MISTYPED, "--force")[0] == 0
+
+
+def test_a_tick_after_a_later_one_says_on_stderr_its_sweep_was_skipped_and_exits_4(
+    cli: Cli, world: World
+) -> None:
+    cli("tick", "--now", MISTYPED)  # into a database never swept: it goes
+    status, out, err = cli("tick")  # now, by the wall clock
+    assert status == 4
+    assert "sweep skipped" in out
+    assert err == (
+        "rectrack: error: the sweep was skipped: one ran already at 2072-06-01T07:00:00+00:00,"
+        " and nothing is planned until the clock passes it\n"
+    )
 
 
 # simulate
@@ -161,7 +230,9 @@ def test_outbox_list_shows_the_sent_message(cli: Cli, world: World) -> None:
 def test_outbox_list_refuses_an_unknown_status(cli: Cli, world: World) -> None:
     status, _, err = cli("outbox", "list", "--status", "lost")
     assert status == 2
-    assert err.endswith("is not one of queued, sending, sent, failed, cancelled (--status)\n")
+    assert err.endswith(
+        "is not one of queued, sending, partly-sent, sent, failed, cancelled (--status)\n"
+    )
 
 
 def test_outbox_retry_queues_a_failed_message_again(
@@ -176,6 +247,38 @@ def test_outbox_retry_queues_a_failed_message_again(
     status, out, _ = cli("outbox", "retry", "--failed")
     assert (status, out) == (0, "queued 1 message again\n")
     assert [m["id"] for m in cli.json("outbox", "list", "--status", "queued")] == [failed["id"]]
+
+
+def overdue_with_the_clerk_copied(world: World, env: pytest.MonkeyPatch, port: int) -> None:
+    """A target-overdue notice due at DUE, to the officer and copied to the clerk, by SMTP."""
+    make_recommendation(world, "b", "in_progress", target_date=date(2027, 5, 31))
+    use_smtp(env, port)
+    env.setenv("RECTRACK_MAIL_CLERK", CLERK)
+
+
+def test_outbox_list_shows_where_a_copied_message_stands_for_each_recipient(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, smtp_server: HasPort, refuse: Refuse
+) -> None:
+    overdue_with_the_clerk_copied(world, env, smtp_server.port)
+    refuse(CLERK, "451 4.3.0 mailbox busy")
+    cli("tick", "--now", DUE)
+    [message] = cli.json("outbox", "list")
+    assert message["status"] == "partly-sent"
+    recipients = [(r["to"], r["status"], r["error"]) for r in message["recipients"]]
+    assert recipients == [(OFFICER, "sent", None), (CLERK, "queued", "451 4.3.0 mailbox busy")]
+    assert f"{OFFICER} (sent), {CLERK} (queued)" in cli("outbox", "list")[1]
+
+
+def test_outbox_retry_queues_a_failed_copy_for_its_recipient_alone(
+    cli: Cli, env: pytest.MonkeyPatch, world: World, smtp_server: HasPort, refuse: Refuse
+) -> None:
+    overdue_with_the_clerk_copied(world, env, smtp_server.port)
+    refuse(CLERK, "550 5.1.1 no such user")
+    cli("tick", "--now", DUE)
+    assert cli("outbox", "retry", "--failed")[1] == "queued 1 message again\n"
+    [message] = cli.json("outbox", "list")
+    assert message["status"] == "partly-sent"
+    assert [r["status"] for r in message["recipients"]] == ["sent", "queued"]
 
 
 def test_outbox_retry_needs_ids_or_failed(cli: Cli, world: World) -> None:

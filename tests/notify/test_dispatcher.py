@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
+from locks import WriteLock
 from mailserver import SmtpServer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from notifications import emails, outbox
 from notifications.dispatcher import Dispatcher, DispatchReport
@@ -21,9 +24,11 @@ from notifications.transports import (
     Connection,
     Mail,
     MemoryTransport,
+    Refusals,
     SmtpTransport,
     TransportError,
 )
+from workflow.clock import FixedClock
 from workflow.db import make_engine, new_session, transaction
 
 NOW = CURRENT_TIME
@@ -99,6 +104,82 @@ def test_one_refusal_does_not_hold_up_the_others(
     assert [m["To"] for m in received] == ["Olive Officer <officer@council.example>"]
 
 
+# Each recipient apart: a copy refused is tried again alone, or fails alone
+
+Refuse = Callable[..., None]
+BUSY, NO_SUCH_USER = "451 4.3.0 mailbox busy", "550 5.1.1 no such user"
+
+
+def standing(engine: Engine, ident: int) -> list[tuple[str, str, str | None]]:
+    """Where the message stands for each recipient: address, state, last refusal."""
+    return [(d.to, d.status, d.error) for d in outbox.deliveries_of(stored(engine, ident))]
+
+
+def test_a_copy_refused_for_now_leaves_the_message_partly_sent(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, refuse: Refuse
+) -> None:
+    refuse(CLERK, BUSY)
+    [ident] = queue(cc=[CLERK])
+    assert drain(smtp()).retried == 1
+    assert stored(engine, ident).status == "partly-sent"
+    assert standing(engine, ident) == [(OFFICER, "sent", None), (CLERK, "queued", BUSY)]
+
+
+def test_a_copy_refused_for_now_is_sent_again_alone_as_the_same_message(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    refuse: Refuse,
+    envelopes: list[tuple[str, list[str]]],
+    wire: list[bytes],
+) -> None:
+    refuse(CLERK, BUSY)
+    [ident] = queue(cc=[CLERK])
+    drain(smtp())
+    assert drain(smtp(), NOW + timedelta(minutes=5)).sent == 1
+    assert drain(smtp(), NOW + timedelta(hours=2)).sent == 0
+    assert envelopes == [(SENDER, [OFFICER]), (SENDER, [CLERK])]
+    assert wire == [stored(engine, ident).content] * 2  # the same bytes, the same Message-ID
+    assert stored(engine, ident).status == "sent"
+
+
+def test_a_copy_refused_for_good_fails_that_copy_only(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp, refuse: Refuse
+) -> None:
+    refuse(CLERK, NO_SUCH_USER)
+    [ident] = queue(cc=[CLERK])
+    assert drain(smtp()).failed == 1
+    assert standing(engine, ident) == [(OFFICER, "sent", None), (CLERK, "failed", NO_SUCH_USER)]
+    assert stored(engine, ident).last_error == f"{CLERK}: {NO_SUCH_USER}"
+
+
+def test_a_copy_refused_all_day_fails_and_the_recipient_keeps_it(
+    engine: Engine, queue: Queue, drain: Drain, smtp: Smtp
+) -> None:
+    [ident] = queue(cc=["temp@council.example"])
+    drain(smtp())
+    assert drain(smtp(), NOW + timedelta(days=1)).failed == 1
+    assert [state for _, state, _ in standing(engine, ident)] == ["sent", "failed"]
+
+
+def test_a_failed_message_retried_goes_only_to_whoever_lacks_it(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp: Smtp,
+    refuse: Refuse,
+    envelopes: list[tuple[str, list[str]]],
+) -> None:
+    refuse(CLERK, NO_SUCH_USER)  # then the address is put right
+    queue(cc=[CLERK])
+    drain(smtp())
+    with new_session(engine) as session, transaction(session):
+        assert outbox.retry(session=session, now=NOW) == 1
+    assert drain(smtp()).sent == 1
+    assert envelopes == [(SENDER, [OFFICER]), (SENDER, [CLERK])]
+
+
 def test_with_the_server_down_the_message_waits_then_goes_once(
     engine: Engine,
     queue: Queue,
@@ -112,6 +193,19 @@ def test_with_the_server_down_the_message_waits_then_goes_once(
     assert drain(transport(), NOW + timedelta(minutes=5)).sent == 1
     assert drain(transport(), NOW + timedelta(hours=1)).sent == 0
     assert [m["Message-ID"] for m in received] == [stored(engine, ident).message_id]
+
+
+def test_with_the_server_out_of_reach_the_pass_stops_after_one_batch(
+    engine: Engine,
+    queue: Queue,
+    drain: Drain,
+    smtp_later: tuple[Smtp, Callable[[], list[EmailMessage]]],
+) -> None:
+    idents = queue(*["officer@council.example"] * 5)
+    report = drain(smtp_later[0](), batch_size=2)
+    assert (report.unreachable, report.retried) == (True, 2)
+    assert "cannot reach the mail server" in report.reason
+    assert [stored(engine, ident).attempts for ident in idents] == [1, 1, 0, 0, 0]
 
 
 def test_a_refused_login_pauses_without_spending_attempts(
@@ -171,9 +265,9 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(
 
     def dispatch(_: int) -> DispatchReport:
         own = make_engine(engine.url.render_as_string(hide_password=False))
-        dispatcher = Dispatcher(smtp(), sender=SENDER, batch_size=4)
+        dispatcher = Dispatcher(smtp(), sender=SENDER, clock=FixedClock(NOW), batch_size=4)
         try:
-            return asyncio.run(dispatcher.drain(own, NOW))
+            return asyncio.run(dispatcher.drain(own))
         finally:
             own.dispose()
 
@@ -183,6 +277,17 @@ def test_two_dispatchers_at_once_never_send_a_message_twice(
     message_ids = [m["Message-ID"] for m in received]
     assert len(message_ids) == len(set(message_ids)) == 60
     assert {stored(engine, ident).attempts for ident in idents} == {1}
+
+
+def test_told_to_stop_it_finishes_the_message_and_gives_the_rest_back(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    idents = queue(*["officer@council.example"] * 4)
+    memory = MemoryTransport()
+    report = drain(memory, should_stop=lambda: len(memory.outbox) == 1)
+    assert (report.stopped, report.sent, report.released) == (True, 1, 3)
+    rows = [stored(engine, ident) for ident in idents]
+    assert [(r.status, r.attempts, r.lease_until) for r in rows[1:]] == [("queued", 0, None)] * 3
 
 
 def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
@@ -198,7 +303,7 @@ def test_a_batch_goes_over_one_connection(queue: Queue, drain: Drain) -> None:
 class RefusingTransport(MemoryTransport):
     """Keeps each email it is given in `outbox`, then refuses it as a busy server would."""
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         self.outbox.append(mail)
         raise TransportError("421 busy")
 
@@ -257,7 +362,7 @@ def test_a_named_sender_is_the_from_and_its_bare_address_the_envelope(
     email = emails.compose(make_message(), sender=team, now=NOW)
     with new_session(engine) as session, transaction(session):
         outbox.enqueue(session=session, email=email)
-    asyncio.run(Dispatcher(smtp(), sender=team).drain(engine, NOW))
+    asyncio.run(Dispatcher(smtp(), sender=team, clock=FixedClock(NOW)).drain(engine))
     assert envelopes == [("scrutiny@council.example", [OFFICER])]
     assert received[0]["From"] == team
 
@@ -269,7 +374,7 @@ class FaultyTransport:
     async def connect(self) -> AsyncIterator[Connection]:
         yield self
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Refusals:
         raise RuntimeError("a bug in the transport")
 
 
@@ -288,3 +393,104 @@ def test_leases_and_backoff_follow_the_clock_given(
     [ident] = queue(now=later)
     drain(MemoryTransport(error=TransportError("421 busy")), later)
     assert stored(engine, ident).next_attempt_at == later + timedelta(minutes=5)
+
+
+# Leases: from each claim, and only the latest claim records its result
+
+
+class SlowTransport(MemoryTransport):
+    """Each message takes `takes` on `clock`; before the `nth` one, `meanwhile` runs once."""
+
+    def __init__(
+        self,
+        clock: FixedClock,
+        takes: timedelta,
+        meanwhile: Callable[[], Awaitable[object]],
+        nth: int = 1,
+    ) -> None:
+        super().__init__()
+        self.clock, self.takes, self.meanwhile, self.nth = clock, takes, meanwhile, nth
+
+    async def send(self, mail: Mail) -> Refusals:
+        self.clock.at += self.takes
+        if len(self.outbox) + 1 == self.nth:
+            await self.meanwhile()
+        return await super().send(mail)
+
+
+def rival(
+    engine: Engine, clock: FixedClock
+) -> tuple[MemoryTransport, Callable[[], Awaitable[DispatchReport]]]:
+    """Another dispatcher on the same clock, and a way to run its drain."""
+    transport = MemoryTransport()
+    dispatcher = Dispatcher(transport, sender=SENDER, clock=clock)
+    return transport, lambda: dispatcher.drain(engine)
+
+
+def test_a_batch_claimed_late_in_a_long_pass_is_leased_from_its_claim(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    queue(*["officer@council.example"] * 3)
+    clock = FixedClock(NOW)
+    other, other_drain = rival(engine, clock)
+    slow = SlowTransport(clock, LEASE - timedelta(minutes=1), other_drain, nth=3)
+    assert drain(slow, clock=clock, batch_size=1).sent == 3
+    assert (len(slow.outbox), other.outbox) == (3, [])
+
+
+def test_only_the_latest_claim_records_and_counts_its_result(
+    engine: Engine, queue: Queue, drain: Drain
+) -> None:
+    [ident] = queue()
+    clock = FixedClock(NOW)
+    other, other_drain = rival(engine, clock)
+    late = SlowTransport(clock, LEASE, other_drain)  # the lease runs out as it sends
+    assert drain(late, clock=clock).sent == 0
+    assert (len(late.outbox), len(other.outbox)) == (1, 1)
+    row = stored(engine, ident)
+    assert (row.status, row.attempts, row.sent_at) == ("sent", 2, NOW + LEASE)
+
+
+# Another writer: a result that meets a held write lock
+
+
+def queued_in(engine: Engine, count: int, make_message: Callable[..., Message]) -> list[int]:
+    with new_session(engine) as session, transaction(session):
+        composed = [emails.compose(make_message(), sender=SENDER, now=NOW) for _ in range(count)]
+        return [outbox.enqueue(session=session, email=email) for email in composed]
+
+
+def drain_locked(engine: Engine, transport: MemoryTransport) -> DispatchReport:
+    return asyncio.run(Dispatcher(transport, sender=SENDER, clock=FixedClock(NOW)).drain(engine))
+
+
+def test_a_result_meeting_another_writer_is_written_once_the_writer_is_done(
+    busy_db: Engine,
+    write_lock: WriteLock,
+    locking_transport: MemoryTransport,
+    make_message: Callable[..., Message],
+) -> None:
+    [ident] = queued_in(busy_db, 1, make_message)
+    event.listen(busy_db, "handle_error", lambda _: write_lock.give_back(), once=True)
+    report = drain_locked(busy_db, locking_transport)
+    assert (report.sent, report.unrecorded) == (1, [])
+    assert stored(busy_db, ident).status == "sent"
+
+
+def test_a_result_the_database_will_not_take_is_said_in_one_line_and_stops_the_pass(
+    busy_db: Engine,
+    locking_transport: MemoryTransport,
+    make_message: Callable[..., Message],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first, _ = queued_in(busy_db, 2, make_message)
+    report = drain_locked(busy_db, locking_transport)
+    assert (report.sent, report.unrecorded, report.database_error) == (
+        0,
+        [first],
+        "database is locked",
+    )
+    assert len(locking_transport.outbox) == 1  # the other message was not sent
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert said[0].startswith(f"message {first}: its result could not be recorded")
+    assert all(r.exc_info is None for r in caplog.records)

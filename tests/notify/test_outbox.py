@@ -12,14 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from factories import CHAIR, CLERK, CURRENT_TIME, OFFICER
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from notifications import emails, outbox
 from notifications.models import OutboxRow
 from notifications.notices import Message
-from notifications.outbox import Claim, next_attempt
+from notifications.outbox import Claim, Refused, next_attempt
 from rectrack.schema import HEAD, schema_revision, upgrade
 from workflow.db import make_engine
 
@@ -107,6 +107,29 @@ WITHOUT_BYTES = """
             'Monitoring due', 'Due.', '<p>Due.</p>', '<old@council.example>', 'queued', 0,
             '2027-02-01 09:30:00', '2027-02-01 09:30:00')
 """
+
+
+SENT_BEFORE_0006 = """
+    INSERT INTO outbox (kind, recipient, recipient_name, cc, subject, text_body, html_body,
+                        message_id, content, status, attempts, next_attempt_at, created_at,
+                        sent_at)
+    VALUES ('target-overdue', 'officer@council.example', 'Olive Officer',
+            '["clerk@council.example"]', 'Overdue', 'Due.', '<p>Due.</p>',
+            '<old@council.example>', :content, :status, 1, '2027-02-01 09:30:00',
+            '2027-02-01 09:30:00', '2027-02-01 09:31:00')
+"""
+
+
+@pytest.mark.parametrize(("status", "each"), [("sent", "sent"), ("failed", "failed")])
+def test_a_message_stored_before_0006_stands_the_same_for_each_recipient(
+    engine: Engine, session: Session, status: str, each: str
+) -> None:
+    migrate(engine, "0005", downgrade=True)
+    with engine.begin() as connection:
+        connection.execute(text(SENT_BEFORE_0006), {"content": b"x", "status": status})
+    upgrade(engine)
+    [row] = outbox.list_messages(session=session)
+    assert [(d.to, d.status) for d in outbox.deliveries_of(row)] == [(OFFICER, each), (CLERK, each)]
 
 
 def test_a_message_without_its_bytes_is_refused(engine: Engine) -> None:
@@ -256,6 +279,62 @@ def test_a_late_result_does_not_overwrite_a_newer_claim(
     outbox.schedule_retry(session=session, claim=stale, error="late", now=NOW)
     stored = message(session, stale.id)
     assert (stored.status, stored.attempts) == ("sending", 2)
+
+
+def test_a_late_result_is_recorded_if_no_one_took_the_message_over(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    row = claimed(session, make_message)
+    assert outbox.mark_sent(session=session, claim=row, now=NOW + 2 * LEASE)
+    assert message(session, row.id).status == "sent"
+
+
+def test_an_old_claim_is_not_taken_for_a_claim_made_after_a_retry(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    stale = claimed(session, make_message)
+    later = NOW + LEASE
+    [newer] = claim(session, now=later)
+    outbox.mark_failed(session=session, claim=newer, error="550 no such user", now=later)
+    outbox.retry(session=session, now=later)
+    [again] = claim(session, now=later)
+    assert again.attempts == stale.attempts  # the attempts alone cannot tell them apart
+    assert not outbox.mark_sent(session=session, claim=stale, now=later)
+
+
+def claimed_with_a_copy(session: Session, make_message: Callable[..., Message]) -> Claim:
+    email = emails.compose(make_message(cc=(CLERK,)), sender=SENDER, now=NOW)
+    outbox.enqueue(session=session, email=email)
+    [row] = claim(session)
+    return row
+
+
+def test_a_copy_refused_for_now_is_all_the_next_claim_goes_to(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    first = claimed_with_a_copy(session, make_message)
+    refused = {CLERK: Refused("451 busy")}
+    assert outbox.record(session=session, claim=first, now=NOW, refused=refused) == "partly-sent"
+    [again] = claim(session, now=NOW + timedelta(minutes=5))
+    assert (again.recipients, again.pending) == ((OFFICER, CLERK), (CLERK,))
+
+
+def test_a_partly_sent_message_released_is_still_partly_sent(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    first = claimed_with_a_copy(session, make_message)
+    outbox.record(session=session, claim=first, now=NOW, refused={CLERK: Refused("451 busy")})
+    [again] = claim(session, now=NOW + timedelta(minutes=5))
+    outbox.release(session=session, claims=[again])
+    assert message(session, again.id).status == "partly-sent"
+
+
+def test_a_message_some_recipient_has_is_never_cancelled_as_queued(
+    session: Session, make_message: Callable[..., Message]
+) -> None:
+    first = claimed_with_a_copy(session, make_message)
+    outbox.record(session=session, claim=first, now=NOW, refused={CLERK: Refused("451 busy")})
+    assert outbox.list_messages(session=session, status="queued") == []
 
 
 def test_retrying_failed_messages_queues_them_with_a_fresh_day(

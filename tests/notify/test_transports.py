@@ -30,6 +30,7 @@ from notifications.transports import (
     FileTransport,
     Mail,
     MemoryTransport,
+    Refusals,
     SmtpTransport,
     Transport,
     TransportError,
@@ -62,13 +63,18 @@ def mail_of(email: Email) -> Mail:
     return Mail(sender.addr_spec, recipients, email.message_id, email.content)
 
 
-def send(transport: Transport, *messages: Email | Mail) -> None:
-    async def run() -> None:
+def send(transport: Transport, *messages: Email | Mail) -> Refusals:
+    """Send each message over one connection; return the recipients refused, of them all."""
+
+    async def run() -> Refusals:
+        refused: Refusals = {}
         async with transport.connect() as connection:
             for message in messages:
-                await connection.send(message if isinstance(message, Mail) else mail_of(message))
+                mail = message if isinstance(message, Mail) else mail_of(message)
+                refused |= await connection.send(mail)
+        return refused
 
-    asyncio.run(run())
+    return asyncio.run(run())
 
 
 def refusal(transport: Transport, *messages: Email | Mail) -> TransportError:
@@ -224,6 +230,10 @@ def test_a_long_subject_is_folded_into_lines_of_78_at_most(
         LONG_NAME,
         'A \\ and a "',
         ", ".join(["Ünal"] * 20),
+        "Olive  Officer",
+        "Dr.  O'Neil,   Chair ",
+        " Zoë  O’Brien   🎉  ",
+        "  ".join(["Olive Officer"] * 12),
     ],
 )
 def test_a_name_reads_back_as_given(
@@ -231,6 +241,13 @@ def test_a_name_reads_back_as_given(
 ) -> None:
     [address] = delivered(smtp, wire, compose(to_name=name))["To"].addresses
     assert (address.display_name, address.addr_spec) == (name, "officer@council.example")
+
+
+def test_a_senders_name_reads_back_with_its_spaces(
+    smtp: Smtp, wire: list[bytes], compose: Compose
+) -> None:
+    got = delivered(smtp, wire, compose(sender="Scrutiny  Team <scrutiny@council.example>"))
+    assert got["From"].addresses[0].display_name == "Scrutiny  Team"
 
 
 def test_a_long_message_id_and_the_copies_read_back_as_given(
@@ -281,22 +298,24 @@ def test_smtp_the_envelope_is_the_one_given_not_the_headers(
     assert envelopes == [(bounces, [CHAIR])]
 
 
-def test_smtp_a_4xx_refusal_is_worth_retrying(smtp: Smtp, compose: Compose) -> None:
-    error = refusal(smtp(), compose(to="temp@council.example"))
-    assert (error.permanent, error.pause) == (False, False)
-    assert "451" in error.message
+def test_smtp_a_4xx_refusal_of_a_recipient_is_worth_retrying(smtp: Smtp, compose: Compose) -> None:
+    [(to, error)] = send(smtp(), compose(to="temp@council.example")).items()
+    assert (to, error.permanent, error.pause) == ("temp@council.example", False, False)
+    assert error.message == "451 4.3.0 try again later"
 
 
-def test_smtp_a_5xx_refusal_is_permanent(smtp: Smtp, compose: Compose) -> None:
-    error = refusal(smtp(), compose(to="perm@council.example"))
+def test_smtp_a_5xx_refusal_of_a_recipient_is_permanent(smtp: Smtp, compose: Compose) -> None:
+    [error] = send(smtp(), compose(to="perm@council.example")).values()
     assert (error.permanent, error.pause) == (True, False)
-    assert "550" in error.message
+    assert error.message == "550 5.1.1 no such user"
 
 
-def test_smtp_a_copy_refused_for_good_fails_the_message(smtp: Smtp, compose: Compose) -> None:
-    error = refusal(smtp(), compose(cc=("perm@council.example",)))
-    assert error.permanent
-    assert "perm@council.example: 550" in error.message
+def test_smtp_a_copy_refused_is_refused_alone(
+    smtp: Smtp, compose: Compose, received: list[EmailMessage]
+) -> None:
+    refused = send(smtp(), compose(cc=("perm@council.example", CLERK)))
+    assert list(refused) == ["perm@council.example"]
+    assert [m["Cc"] for m in received] == [f"perm@council.example, {CLERK}"]
 
 
 def test_smtp_a_refused_sender_pauses_sending(smtp: Smtp, compose: Compose) -> None:
@@ -314,7 +333,7 @@ def test_smtp_nothing_listening_is_worth_retrying(
 ) -> None:
     idle, _ = smtp_later
     error = refusal(idle(), compose())
-    assert (error.permanent, error.pause) == (False, False)
+    assert (error.permanent, error.pause, error.unreachable) == (False, False, True)
     assert "cannot reach the mail server" in error.message
 
 
