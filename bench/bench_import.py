@@ -166,8 +166,9 @@ def _import_line(rec_id: int, row: dict[str, Any]) -> dict[str, Any]:
         "event": "import",
         "from_state": None,
         "to_state": row["state"],
-        "actor_id": None,
+        "actor_id": 1,  # the clerk who imports it, as rectrack names them
         "at": NOW,
+        "effective_on": NOW.astimezone(LONDON).date(),
         "note": None,
         "data": {},
     }
