@@ -326,3 +326,14 @@ def test_a_date_out_of_range_is_refused_naming_the_option(cli: Cli, code: str) -
     status, _, err = cli("respond", code, "agree", "--timescale", "2207-06-30", "--by", EXECUTIVE)
     assert status == 2
     assert "--timescale" in err and "2207-06-30 is not between 1900 and 2199" in err
+
+
+def test_an_outbox_id_too_large_to_be_one_is_refused_in_one_line(cli: Cli, code: str) -> None:
+    status, _, err = cli("outbox", "retry", "99999999999999999999999")
+    assert status == 2 and err.count("\n") == 1
+    assert "is not in the range" in err and "OverflowError" not in err
+
+
+def test_a_tick_in_a_year_no_tracker_names_is_refused(cli: Cli, code: str) -> None:
+    status, _, err = cli("tick", "--now", "2207-01-01T08:00Z")
+    assert status == 2 and "2207-01-01 is not between 1900 and 2199" in err

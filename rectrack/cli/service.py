@@ -16,6 +16,7 @@ import click
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import DATE, json_option
 from rectrack.cli.output import emit_json, shorten, table
+from workflow.limits import out_of_range
 
 if TYPE_CHECKING:
     from notifications.deliveries import Delivery
@@ -38,6 +39,9 @@ def instant(value: str, param_hint: str) -> datetime:
         raise click.BadParameter(
             f"{value!r} has no time zone; add one, like +01:00 or Z", param_hint=param_hint
         )
+    reason = out_of_range(at)
+    if reason:
+        raise click.BadParameter(reason, param_hint=param_hint)
     return at
 
 
@@ -217,7 +221,7 @@ def _outbox_row(row: OutboxRow) -> tuple[str, ...]:
 
 
 @outbox_group.command("retry")
-@click.argument("ids", nargs=-1, type=int, metavar="[ID]...")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**63 - 1), metavar="[ID]...")
 @click.option("--failed", is_flag=True, help="Every failed message.")
 @pass_app
 def retry_outbox(app: App, ids: tuple[int, ...], failed: bool) -> None:
