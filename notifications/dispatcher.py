@@ -46,7 +46,7 @@ WRITE_ATTEMPTS = 3
 
 @dataclass
 class DispatchReport:
-    """What one drain recorded, and why it stopped early, if it did.
+    """What one drain recorded, and why it stopped early (`halted`), if it did.
 
     `paused` means the transport refused to work at all, `unreachable` that the mail
     server could not be reached (see `reason` for either); the messages wait.
@@ -58,7 +58,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    released: int = 0  # given back untried because sending paused
+    released: int = 0  # claimed, then given back untried because the drain halted
     paused: bool = False
     unreachable: bool = False
     reason: str = ""
@@ -66,12 +66,11 @@ class DispatchReport:
     # stay claimed until their lease runs out, and may then be sent again.
     unrecorded: list[int] = field(default_factory=list)
     database_error: str = ""
+    stopped: bool = False  # told to stop: what was left waits, its lease given back
 
     def add(self, outcome: str) -> None:
         """Count one message's outcome: "sent", "retried", "failed" or "released"."""
         setattr(self, outcome, getattr(self, outcome) + 1)
-
-    stopped: bool = False  # told to stop: what was left waits, its lease given back
 
     @property
     def halted(self) -> bool:
@@ -107,7 +106,7 @@ class Dispatcher:
         return report.stopped
 
     async def drain(self, engine: Engine) -> DispatchReport:
-        """Send every message due, batch by batch, until none is left or sending pauses.
+        """Send every message due, batch by batch, until none is left or the drain halts.
 
         One message's failure is recorded against that message and never stops the
         others or raises from here.
