@@ -9,7 +9,7 @@ import click
 
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import DATE, by_option, json_option
-from rectrack.cli.output import emit_json, table
+from rectrack.cli.output import done, emit_json, table
 
 
 def _print(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
@@ -39,13 +39,6 @@ def _when(app: App, value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=app.settings.timezone)
 
 
-def _done(changed: dict[str, Any], what: str, as_json: bool) -> None:
-    if as_json:
-        emit_json(changed)
-    else:
-        click.echo(what)
-
-
 @click.group()
 def people() -> None:
     """The people: officers, executives, chairs and clerks."""
@@ -70,7 +63,7 @@ def add_person(
         added = directory.add_person(
             session, app.table, actor, app.clock.now(), name=name, email=email, roles=roles
         )
-    _done(added, f"added {added['email']} ({', '.join(added['roles']) or 'no role'})", as_json)
+    done(added, f"added {added['email']} ({', '.join(added['roles']) or 'no role'})", as_json)
 
 
 @people.command("edit")
@@ -92,7 +85,7 @@ def edit_person(
         edited = directory.edit_person(
             session, app.table, actor, app.clock.now(), email, name=name, roles=roles or None
         )
-    _done(edited, f"changed {edited['email']}", as_json)
+    done(edited, f"changed {edited['email']}", as_json)
 
 
 @people.command("list")
@@ -131,7 +124,7 @@ def add_body(
         added = directory.add_body(
             session, app.table, actor, app.clock.now(), name=name, kind=kind, chair=chair
         )
-    _done(added, f"added {added['name']}", as_json)
+    done(added, f"added {added['name']}", as_json)
 
 
 @bodies.command("edit")
@@ -153,7 +146,7 @@ def edit_body(
         edited = directory.edit_body(
             session, app.table, actor, app.clock.now(), name, kind=kind, chair=chair
         )
-    _done(edited, f"changed {edited['name']}", as_json)
+    done(edited, f"changed {edited['name']}", as_json)
 
 
 @bodies.command("list")
@@ -191,7 +184,7 @@ def add_meeting(app: App, body: str, at: str, title: str, by: str | None, as_jso
             session, app.table, actor, app.clock.now(), body=body, starts_at=_when(app, at),
             title=title,
         )  # fmt: skip
-    _done(added, f"added meeting {added['id']} of {body} at {added['starts_at']}", as_json)
+    done(added, f"added meeting {added['id']} of {body} at {added['starts_at']}", as_json)
 
 
 @meetings.command("move")
@@ -210,7 +203,7 @@ def move_meeting(app: App, meeting_id: int, at: str, by: str | None, as_json: bo
         moved = directory.move_meeting(
             session, app.table, actor, app.clock.now(), meeting_id, _when(app, at)
         )
-    _done(moved, f"moved meeting {meeting_id} to {moved['starts_at']}", as_json)
+    done(moved, f"moved meeting {meeting_id} to {moved['starts_at']}", as_json)
 
 
 @meetings.command("cancel")
@@ -226,7 +219,7 @@ def cancel_meeting(app: App, meeting_id: int, by: str | None, as_json: bool) -> 
     with app.session() as session:
         actor = services.actor_for(session, by)
         cancelled = directory.cancel_meeting(session, app.table, actor, app.clock.now(), meeting_id)
-    _done(cancelled, f"cancelled meeting {meeting_id}", as_json)
+    done(cancelled, f"cancelled meeting {meeting_id}", as_json)
 
 
 @meetings.command("list")

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import click
 
 from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import DATE, by_option, json_option
-from rectrack.cli.output import emit_json
+from rectrack.cli.output import done
 
 NUMBER = click.IntRange(1, 10**6)
-
-
-def _done(changed: dict[str, Any], what: str, as_json: bool) -> None:
-    if as_json:
-        emit_json(changed)
-    else:
-        click.echo(what)
 
 
 @click.group()
@@ -45,7 +37,7 @@ def add_milestone(
         added = monitoring.add_milestone(
             session, app.lifecycle, code, actor, app.clock.now(), title=title, due_on=due_on
         )
-    _done(added, f"{code}: milestone {added['number']} added: {added['title']}", as_json)
+    done(added, f"{code}: milestone {added['number']} added: {added['title']}", as_json)
 
 
 @milestone.command("done")
@@ -64,10 +56,10 @@ def milestone_done(
 
     with app.session() as session:
         actor = services.actor_for(session, by)
-        done = monitoring.milestone_done(
+        marked = monitoring.milestone_done(
             session, app.lifecycle, code, actor, app.clock.now(), number=number, on=on
         )
-    _done(done, f"{code}: milestone {number} done on {done['done_on']}", as_json)
+    done(marked, f"{code}: milestone {number} done on {marked['done_on']}", as_json)
 
 
 @click.group()
@@ -106,7 +98,7 @@ def add_indicator(
             session, app.lifecycle, code, actor, app.clock.now(),
             kind=kind, name=name, unit=unit, baseline=baseline, target=target,
         )  # fmt: skip
-    _done(added, f"{code}: indicator {added['number']} added: {added['name']}", as_json)
+    done(added, f"{code}: indicator {added['number']} added: {added['name']}", as_json)
 
 
 @indicator.command("record")
@@ -129,4 +121,4 @@ def record_indicator(
         recorded = monitoring.record_indicator(
             session, app.lifecycle, code, actor, app.clock.now(), number=number, value=value, on=on
         )
-    _done(recorded, f"{code}: {recorded['name']} was {value:g} on {recorded['on']}", as_json)
+    done(recorded, f"{code}: {recorded['name']} was {value:g} on {recorded['on']}", as_json)

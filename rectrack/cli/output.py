@@ -16,6 +16,14 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def done(changed: Mapping[str, Any], line: str, as_json: bool) -> None:
+    """Say what a change did: the record as JSON, or one line for people."""
+    if as_json:
+        emit_json(changed)
+    else:
+        click.echo(line)
+
+
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     """Return rows as left-aligned columns under their headers."""
     widths = [

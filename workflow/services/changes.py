@@ -71,12 +71,12 @@ def fire_in(
     expected_version: int | None = None,
 ) -> Outcome:
     """Fire `change` on `code` in the transaction the caller holds."""
-    rec = _load(session, code, expected_version)
+    rec = load_rec(session, code, expected_version)
     day = effective_day(lifecycle, rec, change.on or change.endorsed_on, now)
     change = replace(change, on=day)
     if change.changes:
         change = replace(change, changes=_differences(rec, change.changes))
-    outcome = lifecycle.fire(_subject(session, rec, lifecycle, change), change)
+    outcome = lifecycle.fire(subject_of(session, rec, lifecycle, change), change)
     spec = lifecycle.table.event(change.event)
     assert spec is not None  # fire() refuses unknown events
     values, data = apply_effects(session, rec, spec, change, now)
@@ -84,8 +84,8 @@ def fire_in(
     if lifecycle.is_final(outcome.after):
         values["closure_outcome"] = data["outcome"] = change.outcome or spec.outcomes[0]
     data["before"] = rec.values(values)  # what an undo puts back
-    _save(session, rec, values)
-    _record(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
+    save_rec(session, rec, values)
+    record_line(session, rec, spec.name, outcome.before, outcome.after, change, now, data)
     return outcome
 
 
@@ -104,8 +104,8 @@ def add_update(
     """
     check_inputs(Change(PROGRESS_UPDATE, actor, note=note, on=on))
     with transaction(session):
-        rec = _load(session, code, None)
-        subject = _subject(session, rec, lifecycle)
+        rec = load_rec(session, code, None)
+        subject = subject_of(session, rec, lifecycle)
         refusal = _update_refusal(lifecycle, subject, actor, note, rag)
         if refusal:
             lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
@@ -113,10 +113,10 @@ def add_update(
         row = {"recommendation_id": rec.id, "note": note, "rag": rag, "by_id": actor.person_id}
         row |= {"at": now, "effective_on": day}
         store.add_row(session=session, model=ProgressUpdate, values=row)
-        _save(session, rec, {"rag": rag} if rag else {})
+        save_rec(session, rec, {"rag": rag} if rag else {})
         change = Change(PROGRESS_UPDATE, actor, note=note, on=day)
         data: dict[str, Any] = {"rag": rag, "before": rec.values(["rag"])} if rag else {}
-        _record(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
+        record_line(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
 
 
 def _update_refusal(
@@ -163,7 +163,7 @@ def check_inputs(change: Change) -> None:
             raise BadInput(field, f"the {field.replace('_', ' ')} {reason}")
 
 
-def _subject(
+def subject_of(
     session: Session, rec: RecState, lifecycle: Lifecycle, change: Change | None = None
 ) -> Subject:
     """What the guards read; the bodies that may endorse are looked up only when needed."""
@@ -181,19 +181,19 @@ def _subject(
     )
 
 
-def _load(session: Session, code: str, expected_version: int | None) -> RecState:
+def load_rec(session: Session, code: str, expected_version: int | None) -> RecState:
     rec = store.load_state(session=session, code=code)
     if expected_version is not None and rec.version != expected_version:
         raise EditConflict(code)
     return rec
 
 
-def _save(session: Session, rec: RecState, values: dict[str, Any]) -> None:
+def save_rec(session: Session, rec: RecState, values: dict[str, Any]) -> None:
     if not store.save_state(session=session, rec=rec, values=values):
         raise EditConflict(rec.code)
 
 
-def _record(
+def record_line(
     session: Session,
     rec: RecState,
     event: str,

@@ -26,7 +26,7 @@ T = TypeVar("T")
 DIRECTORY = "directory"  # the act of the workflow table
 
 
-def _checked(check: Callable[[object, str], T], value: object, field: str) -> T:
+def checked(check: Callable[[object, str], T], value: object, field: str) -> T:
     """A value through the import's own check, refused naming the command's field."""
     try:
         return check(value, field)
@@ -41,7 +41,7 @@ def _allowed(table: WorkflowTable, actor: Actor) -> None:
         raise NotAllowed(actor.email, rule.action, who, sorted(actor.roles))
 
 
-def _audit(
+def audit(
     session: Session,
     actor: Actor,
     now: datetime,
@@ -78,13 +78,13 @@ def add_person(
 ) -> dict[str, Any]:  # fmt: skip
     """Add a person; raise BadInput if the email is taken or a value cannot be used."""
     _allowed(table, actor)
-    address = _checked(checks.email, email, "email")
+    address = checked(checks.email, email, "email")
     if session.exec(select(Person).where(Person.email == address)).first():
         raise BadInput("email", f"a person with email {address!r} exists already")
-    row = Person(name=_checked(checks.line, name, "name"), email=address, roles=_roles(roles))
+    row = Person(name=checked(checks.line, name, "name"), email=address, roles=_roles(roles))
     with transaction(session):
         session.add(row)
-        _audit(session, actor, now, "person", address, "add", None, _person(row))
+        audit(session, actor, now, "person", address, "add", None, _person(row))
     return _person(row)
 
 
@@ -98,11 +98,11 @@ def edit_person(
     before = _person(row)
     with transaction(session):
         if name is not None:
-            row.name = _checked(checks.line, name, "name")
+            row.name = checked(checks.line, name, "name")
         if roles is not None:
             row.roles = _roles(roles)
         session.add(row)
-        _audit(session, actor, now, "person", row.email, "edit", before, _person(row))
+        audit(session, actor, now, "person", row.email, "edit", before, _person(row))
     return _person(row)
 
 
@@ -128,15 +128,15 @@ def add_body(
 ) -> dict[str, Any]:  # fmt: skip
     """Add a committee, panel, board or council; raise BadInput if the name is taken."""
     _allowed(table, actor)
-    title = _checked(checks.line, name, "name")
+    title = checked(checks.line, name, "name")
     if session.exec(select(Body).where(Body.name == title)).first():
         raise BadInput("name", f"a body named {title!r} exists already")
-    chosen = _checked(lambda v, f: checks.choice(v, BODY_KINDS, f, "kind of body"), kind, "kind")
+    chosen = checked(lambda v, f: checks.choice(v, BODY_KINDS, f, "kind of body"), kind, "kind")
     row = Body(name=title, kind=chosen, chair_id=_chair_id(session, chair))
     with transaction(session):
         session.add(row)
         after = _body(row, store.emails_by_id(session=session))
-        _audit(session, actor, now, "body", title, "add", None, after)
+        audit(session, actor, now, "body", title, "add", None, after)
     return after
 
 
@@ -151,14 +151,14 @@ def edit_body(
     before = _body(row, emails)
     with transaction(session):
         if kind is not None:
-            row.kind = _checked(
+            row.kind = checked(
                 lambda v, f: checks.choice(v, BODY_KINDS, f, "kind of body"), kind, "kind"
             )
         if chair is not None:
             row.chair_id = _chair_id(session, chair)
         session.add(row)
         after = _body(row, emails)
-        _audit(session, actor, now, "body", row.name, "edit", before, after)
+        audit(session, actor, now, "body", row.name, "edit", before, after)
     return after
 
 
@@ -191,13 +191,13 @@ def add_meeting(
     owner = store.get_body(session=session, name=body)
     assert owner.id is not None
     row = Meeting(
-        body_id=owner.id, starts_at=starts_at, title=_checked(checks.title, title, "title")
+        body_id=owner.id, starts_at=starts_at, title=checked(checks.title, title, "title")
     )
     with transaction(session):
         session.add(row)
         session.flush()
         after = _meeting(row, owner.name)
-        _audit(session, actor, now, "meeting", _meeting_key(owner.name, row), "add", None, after)
+        audit(session, actor, now, "meeting", _meeting_key(owner.name, row), "add", None, after)
     return after
 
 
@@ -220,7 +220,7 @@ def move_meeting(
         row.starts_at = starts_at
         session.add(row)
         after = _meeting(row, body)
-        _audit(session, actor, now, "meeting", _meeting_key(body, row), "move", before, after)
+        audit(session, actor, now, "meeting", _meeting_key(body, row), "move", before, after)
     return after
 
 
@@ -237,7 +237,7 @@ def cancel_meeting(
         row.cancelled_at = now
         session.add(row)
         after = _meeting(row, body)
-        _audit(session, actor, now, "meeting", _meeting_key(body, row), "cancel", before, after)
+        audit(session, actor, now, "meeting", _meeting_key(body, row), "cancel", before, after)
     return after
 
 

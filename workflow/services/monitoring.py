@@ -21,11 +21,12 @@ from workflow.guards import actor_may
 from workflow.interchange import checks
 from workflow.interchange.scope import INDICATOR_KINDS
 from workflow.limits import out_of_range
-from workflow.models import Audit, Indicator, IndicatorReading, Milestone
+from workflow.models import Indicator, IndicatorReading, Milestone
 from workflow.records import Actor, Refusal
-from workflow.services.changes import _load, _subject, effective_day
-from workflow.services.directory import _checked
+from workflow.services.changes import effective_day, load_rec, subject_of
+from workflow.services.directory import audit, checked
 from workflow.store import RecState
+from workflow.views import iso
 
 if TYPE_CHECKING:
     from workflow.lifecycle import Lifecycle
@@ -35,8 +36,8 @@ MONITOR = "monitor"  # the act of the workflow table
 
 def _open(session: Session, lifecycle: Lifecycle, code: str, actor: Actor) -> RecState:
     """The recommendation, if the actor may keep its milestones and indicators."""
-    rec = _load(session, code, None)
-    subject = _subject(session, rec, lifecycle)
+    rec = load_rec(session, code, None)
+    subject = subject_of(session, rec, lifecycle)
     rule = actor_may(lifecycle.table.act(MONITOR), subject, actor)
     if rule:
         lifecycle.refuse(MONITOR, subject, actor, Refusal(rule))
@@ -50,21 +51,6 @@ def _nth(session: Session, model: Any, rec_id: int, number: int, what: str, code
     if not 1 <= number <= len(rows):
         raise BadInput("number", f"{code} has no {what} {number} (it has {len(rows)})")
     return rows[number - 1]
-
-
-def _audit(session: Session, actor: Actor, now: datetime, record: str, key: str, action: str,
-           before: dict[str, Any] | None, after: dict[str, Any]) -> None:  # fmt: skip
-    session.add(
-        Audit(
-            record=record,
-            key=key,
-            action=action,
-            before=before,
-            after=after,
-            actor_id=actor.person_id,
-            at=now,
-        )
-    )
 
 
 def _day(value: date | None, field: str) -> date | None:
@@ -84,12 +70,12 @@ def add_milestone(
         number = _count(session, Milestone, rec.id) + 1
         row = Milestone(
             recommendation_id=rec.id,
-            title=_checked(checks.line, title, "title"),
+            title=checked(checks.line, title, "title"),
             due_on=_day(due_on, "due_on"),
         )
         session.add(row)
-        view = {"number": number, "title": row.title, "due_on": checks_iso(row.due_on)}
-        _audit(session, actor, now, "milestone", f"{code} #{number}", "add", None, view)
+        view = {"number": number, "title": row.title, "due_on": iso(row.due_on)}
+        audit(session, actor, now, "milestone", f"{code} #{number}", "add", None, view)
     return view
 
 
@@ -101,11 +87,11 @@ def milestone_done(
     with transaction(session):
         rec = _open(session, lifecycle, code, actor)
         row = _nth(session, Milestone, rec.id, number, "milestone", code)
-        before = {"done_on": checks_iso(row.done_on)}
+        before = {"done_on": iso(row.done_on)}
         row.done_on = effective_day(lifecycle, rec, on, now)
         session.add(row)
         view = {"number": number, "title": row.title, "done_on": row.done_on.isoformat()}
-        _audit(session, actor, now, "milestone", f"{code} #{number}", "done", before, view)
+        audit(session, actor, now, "milestone", f"{code} #{number}", "done", before, view)
     return view
 
 
@@ -120,16 +106,16 @@ def add_indicator(
         number = _count(session, Indicator, rec.id) + 1
         row = Indicator(
             recommendation_id=rec.id,
-            kind=_checked(lambda v, f: checks.choice(v, INDICATOR_KINDS, f, "kind"), kind, "kind"),
-            name=_checked(checks.line, name, "name"),
-            unit=_checked(checks.maybe_line, unit, "unit"),
+            kind=checked(lambda v, f: checks.choice(v, INDICATOR_KINDS, f, "kind"), kind, "kind"),
+            name=checked(checks.line, name, "name"),
+            unit=checked(checks.maybe_line, unit, "unit"),
             baseline=baseline,
             target=target,
         )
         session.add(row)
         view = {"number": number, "kind": row.kind, "name": row.name, "unit": row.unit}
         view |= {"baseline": baseline, "target": target}
-        _audit(session, actor, now, "indicator", f"{code} #{number}", "add", None, view)
+        audit(session, actor, now, "indicator", f"{code} #{number}", "add", None, view)
     return view
 
 
@@ -151,7 +137,7 @@ def record_indicator(
         row.actual = store.readings(session=session, indicator_ids=[row.id])[row.id][-1].value
         session.add(row)
         view = {"number": number, "name": row.name, "value": value, "on": day.isoformat()}
-        _audit(session, actor, now, "indicator", f"{code} #{number}", "record", before, view)
+        audit(session, actor, now, "indicator", f"{code} #{number}", "record", before, view)
     return view
 
 
@@ -159,7 +145,3 @@ def _count(session: Session, model: Any, rec_id: int) -> int:
     """How many the recommendation has: the next one added is numbered after them."""
     query = select(func.count()).select_from(model).where(model.recommendation_id == rec_id)
     return int(session.exec(query).one())
-
-
-def checks_iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None

@@ -20,12 +20,12 @@ from workflow.models import Amendment, Event, ProgressUpdate, Response
 from workflow.records import Actor, Change, Outcome, Refusal
 from workflow.services.changes import (
     PROGRESS_UPDATE,
-    _load,
-    _record,
-    _save,
-    _subject,
     check_inputs,
     effective_day,
+    load_rec,
+    record_line,
+    save_rec,
+    subject_of,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ def undo(
     """Reverse the latest change not yet undone; raise a refusal if there is none."""
     check_inputs(Change(UNDO, actor, note=reason, on=on))
     with transaction(session):
-        rec = _load(session, code, None)
-        subject = _subject(session, rec, lifecycle)
+        rec = load_rec(session, code, None)
+        subject = subject_of(session, rec, lifecycle)
         refusal = _refusal(lifecycle, subject, actor, reason)
         if refusal:
             lifecycle.refuse(UNDO, subject, actor, refusal)
@@ -64,12 +64,12 @@ def undo(
             lifecycle.refuse(UNDO, subject, actor, Refusal(rule))
         restored = _restore(line.data["before"])
         _mark_written(session, lifecycle, line, rec.id)
-        _save(session, rec, restored)
+        save_rec(session, rec, restored)
         day = effective_day(lifecycle, rec, on, now)
         change = Change(UNDO, actor, note=reason, on=day)
         data = {"undoes": line.id, "event": line.event, "before": rec.values(restored)}
         after = restored.get("state", rec.state)
-        _record(session, rec, UNDO, rec.state, after, change, now, data)
+        record_line(session, rec, UNDO, rec.state, after, change, now, data)
     return Outcome(UNDO, rec.state, after)
 
 
