@@ -39,6 +39,7 @@ from workflow.interchange import checks
 from workflow.interchange.bulk import Progress
 from workflow.interchange.jsonfile import read_json, write_json
 from workflow.interchange.records import ImportSummary
+from workflow.interchange.update import UpdateSummary
 from workflow.models import Body, Meeting, Recommendation, Report
 
 _NOTICE_KEYS = frozenset({"kind", "about", "recipient", "due_day", "status"})
@@ -99,6 +100,42 @@ def import_file(
         then=lambda written: write_notices(written.connection(), notices, now),
     )
     return replace(summary, notices=len(notices))
+
+
+def update_file(
+    session: Session,
+    path: Path,
+    *,
+    table: WorkflowTable,
+    period: Period,
+    tz: ZoneInfo,
+    by: str | None,
+    now: datetime,
+    fmt: str | None = None,
+    dry_run: bool = False,
+) -> UpdateSummary:
+    """Add what a JSON document (or CSV) holds that is new and correct what it names.
+
+    The notices it carries are recorded as settled, those already known left alone.
+    """
+    if services.format_of(path, fmt) == "csv":
+        return services.update_recommendations_csv(
+            session, path, table=table, tz=tz, by=by, now=now, dry_run=dry_run
+        )
+    document = read_json(path)
+    notices = check_notices(document.get("notices", []), tz)
+    summary = services.update_from_document(
+        session,
+        document,
+        table=table,
+        period=period,
+        tz=tz,
+        by=by,
+        now=now,
+        dry_run=dry_run,
+        then=lambda written: write_notices(written.connection(), notices, now),
+    )
+    return summary  # the notices it carries were sent: not what an update adds
 
 
 # Export

@@ -164,6 +164,7 @@ def test_the_demo_document_imports_cleanly(session: Session) -> None:
         "milestones": 2,
         "indicators": 3,
         "history": 0,
+        "audit": 0,
         "notices": 0,
     }
 
@@ -266,6 +267,26 @@ def test_groups_and_parents_are_kept_and_round_trip(engine: Engine, session: Ses
     assert second == first
     kept = [(rec["group"], rec["parent"]) for rec in first["recommendations"]]
     assert kept == [("individual", "S/1/b"), ("key", None)]
+
+
+def test_a_cancelled_meeting_and_the_audit_round_trip(engine: Engine, session: Session) -> None:
+    document = sample()
+    document["meetings"][0]["cancelled_at"] = "2027-04-01T09:00:00+00:00"
+    before, after = {"name": "Ben"}, {"name": "Ben Officer"}
+    edit = {"record": "person", "key": BEN, "action": "edit", "by": ANN, "at": AT}
+    document["audit"] = [edit | {"before": before, "after": after}]
+    assert import_(session, document).audit == 1
+    first, second = round_trip(engine, session)
+    assert second == first
+    assert first["meetings"][0]["cancelled_at"] == "2027-04-01T09:00:00+00:00"
+    assert first["audit"] == [edit | {"before": before, "after": after}]
+
+
+def test_an_audit_row_of_an_unknown_record_is_refused_with_its_path(session: Session) -> None:
+    document = sample()
+    document["audit"] = [{"record": "cabinet", "key": "x", "action": "add", "at": AT}]
+    with pytest.raises(InterchangeError, match=r"^audit\[0\]\.record: unknown audited record"):
+        import_(session, document)
 
 
 def test_a_parent_that_is_nowhere_is_refused_with_its_path(session: Session) -> None:

@@ -10,6 +10,9 @@ from typing import Any
 RAGS = ("green", "amber", "red")
 # What a recommendation carries beside its own fields, in the order shown and exported.
 RELATED = ("responses", "updates", "amendments", "milestones", "indicators", "history")
+# What the audit keeps the changes of (beside each recommendation's own history), and how.
+AUDITED = ("person", "body", "meeting", "report", "milestone", "indicator")
+AUDIT_ACTIONS = ("add", "edit", "move", "cancel", "done", "record")
 
 
 @dataclass(frozen=True)

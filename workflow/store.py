@@ -189,6 +189,15 @@ def load_state(*, session: Session, code: str) -> RecState:
     return RecState(*values)
 
 
+def column_values(*, session: Session, rec_id: int, columns: Iterable[str]) -> dict[str, Any]:
+    """A recommendation's stored values of `columns`, as JSON holds them: what an undo keeps."""
+    table = Recommendation.__table__  # type: ignore[attr-defined]
+    names = list(columns)
+    query = select(*(table.c[name] for name in names)).where(table.c.id == rec_id)
+    row = session.connection().execute(query).one()
+    return {name: _plain(value) for name, value in zip(names, row, strict=True)}
+
+
 # The optimistic lock: the SET clause comes from the parameters given, so one
 # statement serves every change, and it matches no row if the version has moved.
 _SAVE_STATE = update(Recommendation).where(

@@ -44,14 +44,28 @@ def init(app: App, as_json: bool) -> None:
     type=click.Choice(FORMATS),
     help="Default: from the file's extension.",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Add what is new and correct what exists (matched by email, name, reference, code).",
+)
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
 @importer_option
 @json_option
 @pass_app
 def import_(
-    app: App, file: Path, fmt: str | None, dry_run: bool, by: str | None, as_json: bool
+    app: App,
+    file: Path,
+    fmt: str | None,
+    update: bool,
+    dry_run: bool,
+    by: str | None,
+    as_json: bool,
 ) -> None:
     """Load the JSON interchange document, or a CSV of recommendations. All or nothing."""
+    if update:
+        _update(app, file, fmt, dry_run, by, as_json)
+        return
     from notifications import transfer
 
     with app.session() as session, _progress("Importing") as progress:
@@ -73,6 +87,44 @@ def import_(
     else:
         verb = "would import" if dry_run else "imported"
         click.echo(f"{file}: {verb} {counted(counts)}")
+
+
+def _update(
+    app: App, file: Path, fmt: str | None, dry_run: bool, by: str | None, as_json: bool
+) -> None:
+    from notifications import transfer
+
+    with app.session() as session:
+        summary = transfer.update_file(
+            session,
+            file,
+            table=app.table,
+            period=app.settings.reports_response_period,
+            tz=app.settings.timezone,
+            by=by,
+            now=app.clock.now(),
+            fmt=fmt,
+            dry_run=dry_run,
+        )
+    added = {name: count for name, count in summary.added.counts().items() if count}
+    if as_json:
+        changes = [
+            {
+                "record": e.record,
+                "key": e.key,
+                "changes": {k: list(v) for k, v in e.changes.items()},
+            }
+            for e in summary.edits
+        ]
+        emit_json(
+            {"dry_run": dry_run, "added": added, "updated": summary.updated(), "changes": changes}
+        )
+        return
+    if dry_run:
+        for edit in summary.edits:
+            click.echo(f"{edit.record} {edit.key}: {edit.described()}")
+    verbs = ("would add", "would update") if dry_run else ("added", "updated")
+    click.echo(f"{file}: {verbs[0]} {counted(added)}; {verbs[1]} {counted(summary.updated())}")
 
 
 @contextmanager

@@ -22,10 +22,12 @@ from workflow.clock import local_day
 from workflow.errors import InterchangeError
 from workflow.interchange.bulk import Progress
 from workflow.interchange.checks import shown
+from workflow.interchange.diff import recommendations_update
 from workflow.interchange.load import importer, read_known, write
 from workflow.interchange.recommendations import recommendation
 from workflow.interchange.records import ImportSummary, Validated
 from workflow.interchange.scope import Scope
+from workflow.interchange.update import UpdateSummary, apply_update, read_stored
 from workflow.models import Recommendation, Report
 
 REQUIRED = ("report", "reference", "text", "owner", "target_date", "monitoring_date", "state")
@@ -66,6 +68,34 @@ def import_csv(
     today = local_day(now, tz)
     write(session, validated, by=by, now=now, today=today, dry_run=dry_run, progress=progress)
     return ImportSummary.of(validated)
+
+
+def update_csv(
+    session: Session,
+    stream: TextIO,
+    *,
+    table: WorkflowTable,
+    by: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+    dry_run: bool = False,
+) -> UpdateSummary:
+    """Add the rows with new codes and correct those the database holds: all or nothing.
+
+    A row is compared over the columns the file has (`workflow.interchange.diff`).
+    """
+    known = read_known(session)
+    scope = Scope(table, known, updating=True)
+    given, recs = [], []
+    for number, record in _records(stream):
+        path = f"row {number} ({_code(record)})"
+        recs.append(recommendation(record, path, scope))
+        given.append((path, record.keys()))
+    validated = Validated((), (), (), (), tuple(recs))
+    by = importer(session, validated, table, known, by)
+    stored = read_stored(session, validated, table, known)
+    changes = recommendations_update(given, recs, stored.recommendations)
+    return apply_update(session, changes, stored, by=by, now=now, tz=tz, dry_run=dry_run)
 
 
 def _records(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from workflow import store
-from workflow.models import RELATED_MODELS, Body, Meeting, Person, Recommendation, Report
+from workflow.models import RELATED_MODELS, Audit, Body, Meeting, Person, Recommendation, Report
 from workflow.records import RELATED
 from workflow.views import View, own_fields, related_views
 
@@ -29,6 +29,7 @@ def export_document(session: Session) -> dict[str, Any]:
         "meetings": [_meeting(row, bodies) for row in _all(session, Meeting)],
         "reports": [_report(row, bodies) for row in _all(session, Report)],
         "recommendations": recommendations(session, emails, bodies),
+        "audit": [_audit(row, emails) for row in _all(session, Audit)],
     }
 
 
@@ -51,7 +52,22 @@ def _body(row: Body, emails: Mapping[int, str]) -> dict[str, Any]:
 
 
 def _meeting(row: Meeting, bodies: Mapping[int, str]) -> dict[str, Any]:
-    return {"body": bodies[row.body_id], "starts_at": row.starts_at.isoformat(), "title": row.title}
+    item = {"body": bodies[row.body_id], "starts_at": row.starts_at.isoformat(), "title": row.title}
+    if row.cancelled_at is not None:
+        item["cancelled_at"] = row.cancelled_at.isoformat()
+    return item
+
+
+def _audit(row: Audit, emails: Mapping[int, str]) -> dict[str, Any]:
+    return {
+        "record": row.record,
+        "key": row.key,
+        "action": row.action,
+        "before": row.before,
+        "after": row.after,
+        "by": emails.get(row.actor_id) if row.actor_id is not None else None,
+        "at": row.at.isoformat(),
+    }
 
 
 def _report(row: Report, bodies: Mapping[int, str]) -> dict[str, Any]:

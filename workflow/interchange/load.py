@@ -24,6 +24,7 @@ from workflow.db import transaction
 from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
 from workflow.interchange.bulk import Ids, Progress, write_recommendations
 from workflow.interchange.records import (
+    AuditRecord,
     BodyRecord,
     ImportSummary,
     Known,
@@ -32,7 +33,7 @@ from workflow.interchange.records import (
     Validated,
 )
 from workflow.interchange.validate import validate_document
-from workflow.models import Body, Meeting, Person, Recommendation, Report
+from workflow.models import Audit, Body, Meeting, Person, Recommendation, Report
 from workflow.store import get_person
 
 Then = Callable[[Session], None]
@@ -143,6 +144,7 @@ def write(
             )
             line = {"actor_id": ids.people[by] if by else None, "at": now, "effective_on": today}
             write_recommendations(connection, validated.recommendations, ids, line, progress)
+            _insert(connection, Audit, [_audit(row, ids.people) for row in validated.audit])
             if then is not None:
                 then(session)
     except (IntegrityError, DataError) as error:
@@ -185,7 +187,12 @@ def _body(body: BodyRecord, people: dict[str, int]) -> dict[str, Any]:
 
 def _meeting(meeting: MeetingRecord, body_ids: dict[str, int]) -> dict[str, Any]:
     body_id = body_ids[meeting.body]
-    return {"body_id": body_id, "starts_at": meeting.starts_at, "title": meeting.title}
+    return {
+        "body_id": body_id,
+        "starts_at": meeting.starts_at,
+        "title": meeting.title,
+        "cancelled_at": meeting.cancelled_at,
+    }
 
 
 def _report(report: ReportRecord, body_ids: dict[str, int]) -> dict[str, Any]:
@@ -193,6 +200,12 @@ def _report(report: ReportRecord, body_ids: dict[str, int]) -> dict[str, Any]:
     values["from_body_id"] = body_ids[values.pop("from_body")]
     values["to_body_id"] = body_ids[values.pop("to_body")]
     return values
+
+
+def _audit(row: AuditRecord, people: dict[str, int]) -> dict[str, Any]:
+    values: dict[str, Any] = row._asdict()
+    by = values.pop("by")
+    return values | {"actor_id": people[by] if by else None}
 
 
 def _insert(connection: Connection, model: type[Any], rows: list[dict[str, Any]]) -> None:

@@ -47,8 +47,9 @@ def recommendation(raw: object, path: str, scope: Scope) -> RecommendationRecord
     report = report_ref(rec["report"], f"{path}.report", scope)
     reference = checks.line(rec["reference"], f"{path}.reference")
     code = checks.maybe_line(rec.get("code"), f"{path}.code") or f"{report}/{reference}"
-    new_key(code, scope.codes, scope.known.codes, f"{path}.code", "code")
-    _new_reference(report, reference, f"{path}.reference", scope)
+    new_key(code, scope.codes, scope.known.codes, f"{path}.code", "code", scope)
+    if not (scope.updating and code in scope.known.codes):  # an update keeps its own
+        _new_reference(report, reference, f"{path}.reference", scope)
     state = checks.choice(
         rec.get("state", scope.table.initial), scope.table.states, f"{path}.state", "state"
     )

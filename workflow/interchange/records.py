@@ -29,6 +29,19 @@ class MeetingRecord(NamedTuple):
     body: str
     starts_at: datetime
     title: str
+    cancelled_at: datetime | None = None
+
+
+class AuditRecord(NamedTuple):
+    """One change to a person, body, meeting or report, as the audit keeps it."""
+
+    record: str
+    key: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str | None
+    at: datetime
 
 
 class ReportRecord(NamedTuple):
@@ -156,6 +169,7 @@ class Validated:
     meetings: tuple[MeetingRecord, ...]
     reports: tuple[ReportRecord, ...]
     recommendations: tuple[RecommendationRecord, ...]
+    audit: tuple[AuditRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,18 +187,21 @@ class ImportSummary:
     milestones: int = 0
     indicators: int = 0
     history: int = 0  # lines given in the document, not the one added to each without any
+    audit: int = 0  # rows of the directory's audit
     notices: int = 0  # what the notification service had sent (its part of the document)
 
     @classmethod
     def of(cls, validated: Validated) -> ImportSummary:
         related = [rec.related for rec in validated.recommendations if rec.related]
+        carried = {key: sum(len(getattr(r, key)) for r in related) for key in Related._fields}
         return cls(
-            len(validated.people),
-            len(validated.bodies),
-            len(validated.meetings),
-            len(validated.reports),
-            len(validated.recommendations),
-            *(sum(len(getattr(r, key)) for r in related) for key in Related._fields),
+            people=len(validated.people),
+            bodies=len(validated.bodies),
+            meetings=len(validated.meetings),
+            reports=len(validated.reports),
+            recommendations=len(validated.recommendations),
+            audit=len(validated.audit),
+            **carried,
         )
 
     def counts(self) -> dict[str, int]:

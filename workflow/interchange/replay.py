@@ -15,7 +15,8 @@ from config.workflow_table import WorkflowTable
 from workflow.interchange import checks
 from workflow.interchange.records import HistoryRecord
 
-STATELESS = frozenset({"progress_update"})  # history lines of acts that keep the state
+EDIT = "edit"  # a line of fields corrected by `import --update`: the state stays
+STATELESS = frozenset({"progress_update", EDIT})  # history lines of acts that keep the state
 
 
 UNDO = "undo"  # a line that puts back the state the latest change not undone found

@@ -24,6 +24,10 @@ class Scope:
     table: WorkflowTable
     known: Known
     tz: ZoneInfo | None = None  # the council's: a meeting time without an offset is in it
+    # An update (`import --update`) may name a record the database holds, once: it is
+    # compared with what is there rather than refused.
+    updating: bool = False
+    updated: set[tuple[str, str]] = field(default_factory=set)  # (what, key) named so far
     emails: set[str] = field(default_factory=set)
     bodies: set[str] = field(default_factory=set)
     reports: set[str] = field(default_factory=set)
@@ -65,8 +69,18 @@ def report_ref(value: object, path: str, scope: Scope) -> str:
     return reference
 
 
-def new_key(value: str, taken: set[str], existing: frozenset[str], path: str, what: str) -> None:
-    """Refuse a second record with the same key, in the document or in the database."""
+def new_key(
+    value: str, taken: set[str], existing: frozenset[str], path: str, what: str, scope: Scope
+) -> None:
+    """Refuse a second record with the same key, in the document or in the database.
+
+    In an update, a key the database holds may be named once: that record is updated.
+    """
+    if scope.updating and value in existing:
+        if (what, value) in scope.updated:
+            checks.fail(path, f"{what} {checks.shown(value)} appears twice")
+        scope.updated.add((what, value))
+        return
     if value in taken:
         where = "already exists" if value in existing else "appears twice"
         checks.fail(path, f"{what} {checks.shown(value)} {where}")

@@ -35,6 +35,7 @@ class _Meeting(TypedDict):
 
 class MeetingDoc(_Meeting, total=False):
     title: str
+    cancelled_at: str  # only when it was cancelled
 
 
 class _Report(TypedDict):
@@ -160,12 +161,26 @@ class RecommendationDoc(_Recommendation, total=False):
     history: list[HistoryLineDoc]
 
 
+class _Audit(TypedDict):
+    record: str  # person, body, meeting or report
+    key: str
+    action: str
+    at: str
+
+
+class AuditDoc(_Audit, total=False):
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str | None
+
+
 class Document(TypedDict, total=False):
     people: list[PersonDoc]
     bodies: list[BodyDoc]
     meetings: list[MeetingDoc]
     reports: list[ReportDoc]
     recommendations: list[RecommendationDoc]
+    audit: list[AuditDoc]  # every change to people, bodies, meetings and reports
     notices: list[dict[str, Any]]  # what was sent: the notification service reads this part
 
 
@@ -187,6 +202,7 @@ SHAPES: dict[str, Any] = {
     "indicator": IndicatorDoc,
     "reading": ReadingDoc,
     "history": HistoryLineDoc,
+    "audit": AuditDoc,
 }
 KEYS: dict[str, frozenset[str]] = {name: _keys(shape) for name, shape in SHAPES.items()}
 REQUIRED: dict[str, frozenset[str]] = {

@@ -22,6 +22,8 @@ from workflow.services.transfer import (
     format_of,
     import_recommendations_csv,
     load_document,
+    update_from_document,
+    update_recommendations_csv,
 )
 from workflow.services.undo import undo
 
@@ -51,4 +53,6 @@ __all__ = [
     "show_recommendation",
     "targets",
     "undo",
+    "update_from_document",
+    "update_recommendations_csv",
 ]

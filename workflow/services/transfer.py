@@ -16,10 +16,11 @@ from sqlmodel import Session
 from config.periods import Period
 from config.workflow_table import WorkflowTable
 from workflow.interchange.bulk import Progress
-from workflow.interchange.csvfile import export_csv, import_csv
+from workflow.interchange.csvfile import export_csv, import_csv, update_csv
 from workflow.interchange.export import export_document
 from workflow.interchange.load import Then, import_document
 from workflow.interchange.records import ImportSummary
+from workflow.interchange.update import UpdateSummary, update_document
 
 
 def format_of(path: Path, fmt: str | None = None) -> str:
@@ -80,6 +81,44 @@ def load_document(
         tz=tz,
         then=then,
     )
+
+
+def update_recommendations_csv(
+    session: Session,
+    path: Path,
+    *,
+    table: WorkflowTable,
+    tz: ZoneInfo,
+    by: str | None,
+    now: datetime,
+    dry_run: bool = False,
+) -> UpdateSummary:
+    """Add the CSV's new recommendations and correct those it names: all or nothing."""
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        return update_csv(session, stream, table=table, by=by, now=now, tz=tz, dry_run=dry_run)
+
+
+def update_from_document(
+    session: Session,
+    document: dict[str, Any],
+    *,
+    table: WorkflowTable,
+    period: Period,
+    tz: ZoneInfo,
+    by: str | None,
+    now: datetime,
+    dry_run: bool = False,
+    then: Then | None = None,
+) -> UpdateSummary:
+    """Add what the document holds that is new and correct what it names: all or nothing.
+
+    A change the workflow records otherwise (an amendment, an event, a progress
+    update) is refused, naming the command that makes it.
+    """
+    return update_document(
+        session, document, table=table, period=period, by=by, now=now, tz=tz,
+        dry_run=dry_run, then=then,
+    )  # fmt: skip
 
 
 def export_recommendations_csv(session: Session, stream: TextIO) -> None:

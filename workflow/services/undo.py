@@ -63,11 +63,12 @@ def undo(
             rule = "there is no change of it to undo" if line is None else _too_old(line)
             lifecycle.refuse(UNDO, subject, actor, Refusal(rule))
         restored = _restore(line.data["before"])
+        current = store.column_values(session=session, rec_id=rec.id, columns=restored)
         _mark_written(session, lifecycle, line, rec.id)
         save_rec(session, rec, restored)
         day = effective_day(lifecycle, rec, on, now)
         change = Change(UNDO, actor, note=reason, on=day)
-        data = {"undoes": line.id, "event": line.event, "before": rec.values(restored)}
+        data = {"undoes": line.id, "event": line.event, "before": current}
         after = restored.get("state", rec.state)
         record_line(session, rec, UNDO, rec.state, after, change, now, data)
     return Outcome(UNDO, rec.state, after)
