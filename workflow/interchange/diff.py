@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, NamedTuple, TypeVar
 
 from workflow.interchange import checks
@@ -202,10 +203,18 @@ def _split(
 def _fields(old: Any, new: Any, keys: frozenset[str], path: str) -> Changes:
     """The fields the document gives that differ from the stored record's (NamedTuples)."""
     changes: Changes = {}
-    for name in old._fields:
-        if name in keys and getattr(old, name) != getattr(new, name):
-            changes[name] = (_plain(getattr(old, name)), _plain(getattr(new, name)))
+    order = _places(old._fields)
+    for name in sorted(keys & order.keys(), key=order.__getitem__):  # a file names a few
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            changes[name] = (_plain(before), _plain(after))
     return changes
+
+
+@cache
+def _places(fields: tuple[str, ...]) -> dict[str, int]:
+    """A record's fields and their places, in the order the record has them."""
+    return {name: place for place, name in enumerate(fields)}
 
 
 def _plain(value: object) -> object:
@@ -246,7 +255,7 @@ def _recommendation_changes(
     old: RecommendationRecord, new: RecommendationRecord, keys: frozenset[str], path: str
 ) -> Changes:
     stored_related = old.related
-    changes = _fields(old._replace(related=None), new._replace(related=None), keys, path)
+    changes = _fields(old, new, keys, path)  # `related` is no key of a document's
     for name in changes:
         if name in _REFUSED:
             checks.fail(f"{path}.{name}", _REFUSED[name])
