@@ -145,27 +145,65 @@ def fire(
 
 
 @click.command()
-@click.argument("code")
-@click.option("--note", required=True, help="What has been done, and what is next.")
+@click.argument("code", required=False)
+@click.option("--note", help="What has been done, and what is next.")
 @click.option("--rag", type=click.Choice(RAGS), help="The RAG status now.")
+@click.option(
+    "--from-file",
+    "updates_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="UPDATES.csv",
+    help="One update per row: columns code, note and, if you like, rag.",
+)
 @on_option
 @by_option
 @json_option
 @pass_app
 def update(
-    app: App, code: str, note: str, rag: str | None, on: date | None, by: str | None, as_json: bool
+    app: App,
+    code: str | None,
+    note: str | None,
+    rag: str | None,
+    updates_file: Path | None,
+    on: date | None,
+    by: str | None,
+    as_json: bool,
 ) -> None:
-    """Write a progress update (the owner or a clerk); the state stays."""
+    """Write a progress update (the owner or a clerk), or a file of them; the state stays."""
     from workflow import services
 
+    updates = _updates(code, note, rag, updates_file)
     with app.session() as session:
         actor = services.actor_for(session, by)
-        now = app.clock.now()
-        services.add_update(session, app.lifecycle, code, actor, note, rag, now, on)
+        services.add_updates(session, app.lifecycle, updates, actor, app.clock.now(), on)
     if as_json:
-        emit_json({"code": code, "event": services.PROGRESS_UPDATE, "rag": rag, "by": actor.email})
-    else:
+        emit_json(
+            [
+                {"code": code, "event": services.PROGRESS_UPDATE, "rag": rag, "by": actor.email}
+                for code, _, rag in updates
+            ]
+        )
+        return
+    for code, _, _ in updates:
         click.echo(f"{code}: progress update recorded (by {actor.email})")
+
+
+def _updates(
+    code: str | None, note: str | None, rag: str | None, updates_file: Path | None
+) -> list[tuple[str, str, str | None]]:
+    """One update from the options, or a file of them; not both."""
+    from workflow import services
+    from workflow.errors import BadInput
+
+    if updates_file is not None:
+        if code or note or rag:
+            raise BadInput("from_file", "the file says what each update is: give no code or note")
+        return services.updates_from_file(updates_file)
+    if not code:
+        raise BadInput("code", "say which recommendation, or give a file of updates")
+    if note is None:
+        raise BadInput("note", "a note is required")
+    return [(code, note, rag)]
 
 
 @click.command()

@@ -105,6 +105,7 @@ POINTERS = {
     "by": "--by EMAIL or RECTRACK_ACTOR",
     "decision": "DECISION",
     "codes": "CODE... or --report",
+    "code": "CODE",
     "endorsed_on": "--on",
     "changes": "--text, --target-date or --monitoring-date",
     "now": "--now, or --force to tick then anyway",

@@ -6,7 +6,15 @@ The actor and the time are always passed in.
 from __future__ import annotations
 
 from workflow.interchange.shapes import FORMATS
-from workflow.services.changes import AMENDABLE, PROGRESS_UPDATE, add_update, fire, fire_all
+from workflow.services.changes import (
+    AMENDABLE,
+    PROGRESS_UPDATE,
+    add_update,
+    add_updates,
+    fire,
+    fire_all,
+    updates_from_file,
+)
 from workflow.services.decisions import amend, amendment_plan, respond, response_event, targets
 from workflow.services.effects import EFFECTS, check_table
 from workflow.services.people import actor_for, find_actor
@@ -35,6 +43,7 @@ __all__ = [
     "RecFilters",
     "actor_for",
     "add_update",
+    "add_updates",
     "amend",
     "amendment_plan",
     "check_table",
@@ -55,4 +64,5 @@ __all__ = [
     "undo",
     "update_from_document",
     "update_recommendations_csv",
+    "updates_from_file",
 ]

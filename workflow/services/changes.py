@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from workflow import store
 from workflow.db import transaction
-from workflow.errors import BadInput, EditConflict
+from workflow.errors import BadInput, EditConflict, InterchangeError
 from workflow.guards import actor_may
+from workflow.interchange.plan import read_updates
 from workflow.limits import TEXT_MAX, out_of_range, too_long
 from workflow.models import ProgressUpdate
 from workflow.records import RAGS, Actor, Change, Outcome, Refusal, Subject
@@ -102,21 +104,59 @@ def add_update(
     """Record a progress update, as of `on` (today if not given): the state stays, the
     history gains a line.
     """
-    check_inputs(Change(PROGRESS_UPDATE, actor, note=note, on=on))
+    add_updates(session, lifecycle, [(code, note, rag)], actor, now, on)
+
+
+def add_updates(
+    session: Session,
+    lifecycle: Lifecycle,
+    updates: Sequence[tuple[str, str, str | None]],
+    actor: Actor,
+    now: datetime,
+    on: date | None = None,
+) -> None:
+    """Record each (code, note, RAG) as a progress update of `on`, in one transaction:
+    all of them, or (on any refusal, which names the code it stopped at) none.
+    """
+    for _, note, _ in updates:
+        check_inputs(Change(PROGRESS_UPDATE, actor, note=note, on=on))
     with transaction(session):
-        rec = load_rec(session, code, None)
-        subject = subject_of(session, rec, lifecycle)
-        refusal = _update_refusal(lifecycle, subject, actor, note, rag)
-        if refusal:
-            lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
-        day = effective_day(lifecycle, rec, on, now)
-        row = {"recommendation_id": rec.id, "note": note, "rag": rag, "by_id": actor.person_id}
-        row |= {"at": now, "effective_on": day}
-        store.add_row(session=session, model=ProgressUpdate, values=row)
-        save_rec(session, rec, {"rag": rag} if rag else {})
-        change = Change(PROGRESS_UPDATE, actor, note=note, on=day)
-        data: dict[str, Any] = {"rag": rag, "before": rec.values(["rag"])} if rag else {}
-        record_line(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
+        for code, note, rag in updates:
+            _add_update_in(session, lifecycle, code, actor, note, rag, now, on)
+
+
+def updates_from_file(path: Path) -> list[tuple[str, str, str | None]]:
+    """The progress updates of a CSV (`code`, `note`, `rag`); refusals name file, row and column."""
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        try:
+            return read_updates(stream)
+        except InterchangeError as error:
+            raise InterchangeError(f"{path.name} {error.path}", error.reason) from None
+
+
+def _add_update_in(
+    session: Session,
+    lifecycle: Lifecycle,
+    code: str,
+    actor: Actor,
+    note: str,
+    rag: str | None,
+    now: datetime,
+    on: date | None,
+) -> None:
+    rec = load_rec(session, code, None)
+    subject = subject_of(session, rec, lifecycle)
+    refusal = _update_refusal(lifecycle, subject, actor, note, rag)
+    if refusal:
+        lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
+    day = effective_day(lifecycle, rec, on, now)
+    row = {"recommendation_id": rec.id, "note": note, "rag": rag, "by_id": actor.person_id}
+    row |= {"at": now, "effective_on": day}
+    store.add_row(session=session, model=ProgressUpdate, values=row)
+    save_rec(session, rec, {"rag": rag} if rag else {})
+    change = Change(PROGRESS_UPDATE, actor, note=note, on=day)
+    data: dict[str, Any] = {"rag": rag, "before": rec.values(["rag"])} if rag else {}
+    record_line(session, rec, PROGRESS_UPDATE, rec.state, rec.state, change, now, data)
 
 
 def _update_refusal(
