@@ -50,3 +50,33 @@ def test_quick_start_holds_two_commands() -> None:
     assert len(commands) == 2
     assert commands[0].endswith("rectrack demo")
     assert commands[1].endswith("pytest")
+
+
+# Options every command shares, documented once beside the table.
+SHARED_OPTIONS = frozenset({"--json", "--by", "--help"})
+# A command whose row sends the reader to another's for the options they share.
+SAME_OPTIONS_AS = {"recs count": "recs list"}
+
+
+def options(path: str) -> list[tuple[str, ...]]:
+    """Each option of the command, by all its names (`-o`, `--output`)."""
+    command: click.Command = cli
+    for name in path.split():
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return [
+        tuple(param.opts)
+        for param in command.params
+        if isinstance(param, click.Option) and not SHARED_OPTIONS & set(param.opts)
+    ]
+
+
+def reference_rows(path: str) -> list[str]:
+    return re.findall(rf"^\| `{re.escape(path)}[ `].*$", README, re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", command_paths(cli))
+def test_every_option_of_a_command_is_in_its_reference_rows(path: str) -> None:
+    rows = reference_rows(path) + reference_rows(SAME_OPTIONS_AS.get(path, path))
+    missing = [names for names in options(path) if not any(n in r for n in names for r in rows)]
+    assert not missing, f"{path}: {missing}"
