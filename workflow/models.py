@@ -155,12 +155,13 @@ class Event(SQLModel, table=True):
 
 
 class Audit(SQLModel, table=True):
-    """One change to a person, body or meeting: who, when, what before and after."""
+    """One change to a person, body, meeting, report, milestone or indicator: who, when,
+    what before and after."""
 
     id: int | None = Field(default=None, primary_key=True)
-    record: str = Field(sa_type=String(16))  # person, body or meeting
+    record: str = Field(sa_type=String(16))  # one of workflow.records.AUDITED
     key: str  # the record as a document names it: an email, a name, a body and start
-    action: str = Field(sa_type=String(16))  # add, edit, move, cancel
+    action: str = Field(sa_type=String(16))  # one of workflow.records.AUDIT_ACTIONS
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     actor_id: int | None = Field(default=None, foreign_key="person.id")

@@ -240,7 +240,7 @@ def list_meetings(app: App, body: str | None, as_json: bool) -> None:
 @json_option
 @pass_app
 def audit(app: App, since: date | None, as_json: bool) -> None:
-    """Every change to people, bodies and meetings: who, when, before and after."""
+    """Every change to people, bodies, meetings, reports, milestones and indicators."""
     from workflow.services import directory
 
     with app.session() as session:

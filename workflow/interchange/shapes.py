@@ -180,7 +180,7 @@ class Document(TypedDict, total=False):
     meetings: list[MeetingDoc]
     reports: list[ReportDoc]
     recommendations: list[RecommendationDoc]
-    audit: list[AuditDoc]  # every change to people, bodies, meetings and reports
+    audit: list[AuditDoc]  # every change to the directory, reports, milestones, indicators
     notices: list[dict[str, Any]]  # what was sent: the notification service reads this part
 
 

@@ -252,7 +252,7 @@ def list_meetings(session: Session, body: str | None = None) -> list[dict[str, A
 
 
 def audit_rows(session: Session, since: date | None, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Every change to people, bodies and meetings, oldest first; from `since` if given."""
+    """Every change to the directory, reports, milestones and indicators, oldest first."""
     query = select(Audit).order_by(col(Audit.id))
     if since is not None:
         start = datetime.combine(since, datetime.min.time(), tzinfo=tz)
