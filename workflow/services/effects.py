@@ -115,7 +115,7 @@ def apply_effects(
         more_values, more_data = EFFECTS[name](session, rec, spec, change, now)
         values.update(more_values)
         data.update(more_data)
-    if change.endorsed_by and "endorsed_by" not in data:  # the service has found the body
+    if change.endorsed_by and "endorsed_by" not in data:  # a body the service has found
         data.update(endorsed_by=change.endorsed_by, endorsed_on=iso(change.endorsed_on))
     return values, data
 
