@@ -157,3 +157,11 @@ def test_no_import_in_its_source_goes_the_wrong_way(module: str) -> None:
     names = {name.partition(".")[0]: name for name in imported_names(MODULES[module])}
     if wrong := sorted(names[top] for top in names.keys() & forbidden(module)):
         pytest.fail(f"{module} imports {', '.join(wrong)}", pytrace=False)
+
+
+def test_the_services_load_the_document_code_only_when_it_is_used() -> None:
+    # Every command imports workflow.services; only import and export read or write a file.
+    code = "import sys, workflow.services; print(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True)
+    edge = {f"workflow.interchange.{name}" for name in ("load", "export", "csvfile", "bulk")}
+    assert not edge & set(done.stdout.split())

@@ -317,8 +317,10 @@ def test_a_refused_event_writes_nothing(
     assert (row_counts(world.session), desk.rec(code).version, desk.rec(code).state) == before
 
 
-def test_an_effect_that_fails_undoes_the_whole_change(desk: Desk, code: str) -> None:
-    # The response row is written before the unknown body is looked up.
+def test_an_unknown_endorsing_body_is_not_found_and_nothing_is_written(
+    desk: Desk, code: str
+) -> None:
+    # agree needs no endorsement, so no guard asks about the body: the service does.
     before = row_counts(desk.world.session)
     with pytest.raises(NotFound, match="no body with name 'Nobody'"):
         desk.fire(code, "agree", EXECUTIVE, timescale=JUNE, endorsed_by="Nobody")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import CHAIR, EXECUTIVE, OFFICER, PANEL, World, make_recommendation
+from factories import CHAIR, EXECUTIVE, OFFICER, PANEL, REPORT, World, make_recommendation
 from sqlmodel import select
 
 from workflow import services
@@ -111,6 +111,17 @@ def test_counts_take_the_filters(tracked: World, lifecycle: Lifecycle) -> None:
     session, table = tracked.session, lifecycle.table
     counts = services.count_recommendations(session, table, TODAY, "owner", filters)
     assert counts == [(OFFICER, 2)]
+
+
+def test_counts_by_report(tracked: World, lifecycle: Lifecycle) -> None:
+    counts = services.count_recommendations(tracked.session, lifecycle.table, TODAY, "report")
+    assert counts == [(REPORT, 6)]
+
+
+def test_counts_of_what_a_body_made(tracked: World, lifecycle: Lifecycle) -> None:
+    session, table = tracked.session, lifecycle.table
+    counts = services.count_recommendations(session, table, TODAY, "rag", RecFilters(body=PANEL))
+    assert dict(counts) == {None: 5, "red": 1}
 
 
 def test_counting_by_an_unknown_field_is_refused(tracked: World, lifecycle: Lifecycle) -> None:

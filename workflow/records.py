@@ -37,6 +37,7 @@ class Change:
     outcome: str | None = None
     changes: Mapping[str, Any] = field(default_factory=dict)
     on: date | None = None  # the day it was decided; the council's today when not given
+    endorsed_by_id: int | None = None  # the endorsing body's, once the service has found it
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,15 @@ def body_names_of_kinds(*, session: Session, kinds: Sequence[str]) -> frozenset[
     return frozenset(session.exec(select(Body.name).where(col(Body.kind).in_(kinds))))
 
 
+def body_ids(*, session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Return the ids of the bodies of these names, by name; a name no body has is left out."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    query = select(Body.name, Body.id).where(col(Body.name).in_(wanted))
+    return {name: ident for name, ident in session.exec(query) if ident}
+
+
 def codes_by_id(*, session: Session, ids: Iterable[int | None] | None = None) -> dict[int, str]:
     """Return recommendations' codes by id: those of `ids` (None left out), or all."""
     query = select(Recommendation.id, Recommendation.code)

@@ -45,7 +45,7 @@ class Selection:
 
 
 def conditions(selection: Selection) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of `selection`, on recommendation joined to its report."""
+    """The WHERE clauses of `selection`, on recommendation (joined to its report for a body)."""
     rec, where = Recommendation, list[ColumnElement[bool]]()
     pairs = [
         (selection.states, col(rec.state)),
@@ -90,13 +90,12 @@ def select_rows(*, session: Session, selection: Selection) -> list[tuple[Recomme
 def count_by(*, session: Session, selection: Selection, by: str) -> list[tuple[str | None, int]]:
     """Return how many of the selected recommendations have each value of `by`."""
     column = COUNTABLE[by]
-    query = (
-        select(column, func.count())
-        .select_from(Recommendation)
-        .join(Report, col(Report.id) == col(Recommendation.report_id))
-        .outerjoin(_Owner, col(_Owner.id) == col(Recommendation.owner_id))
-        .where(*conditions(selection))
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-    )
+    query = select(column, func.count()).select_from(Recommendation)
+    # A join is a lookup for every recommendation counted: join only what the count reads.
+    if by == "report" or selection.body_id is not None:
+        query = query.join(Report, col(Report.id) == col(Recommendation.report_id))
+    if by == "owner":
+        query = query.outerjoin(_Owner, col(_Owner.id) == col(Recommendation.owner_id))
+    query = query.where(*conditions(selection)).group_by(column)
+    query = query.order_by(func.count().desc(), column)
     return [(value, count) for value, count in session.exec(query)]

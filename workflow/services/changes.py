@@ -7,8 +7,8 @@ point at it in its own way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from workflow import store
 from workflow.db import transaction
-from workflow.errors import BadInput, EditConflict, InterchangeError
+from workflow.errors import BadInput, EditConflict, InterchangeError, NotFound
 from workflow.guards import actor_may
-from workflow.interchange.plan import read_updates
 from workflow.limits import TEXT_MAX, out_of_range, too_long
 from workflow.models import ProgressUpdate
 from workflow.records import RAGS, Actor, Change, Outcome, Refusal, Subject
@@ -48,7 +47,8 @@ def fire(
     """
     check_inputs(change)
     with transaction(session):
-        return fire_in(session, lifecycle, code, change, now, expected_version)
+        endorsers = find_endorsers(session, lifecycle, [change])
+        return fire_in(session, lifecycle, code, change, now, endorsers, expected_version)
 
 
 def fire_all(
@@ -61,7 +61,34 @@ def fire_all(
     for _, change in changes:
         check_inputs(change)
     with transaction(session):
-        return [fire_in(session, lifecycle, code, change, now) for code, change in changes]
+        # A plan of a thousand rows names one endorsing body: look it up once, not per row.
+        endorsers = find_endorsers(session, lifecycle, [change for _, change in changes])
+        return [
+            fire_in(session, lifecycle, code, change, now, endorsers) for code, change in changes
+        ]
+
+
+@dataclass(frozen=True)
+class Endorsers:
+    """The bodies the changes of one transaction may be endorsed by, found once for all."""
+
+    of_any: frozenset[str]  # of the kinds that may endorse anything
+    ids: Mapping[str, int]  # each body the changes name, by name
+
+    def id_of(self, name: str) -> int:
+        """The id of the body named; raise NotFound if there is none of that name."""
+        if name not in self.ids:
+            raise NotFound("body", "name", name)
+        return self.ids[name]
+
+
+def find_endorsers(session: Session, lifecycle: Lifecycle, changes: Iterable[Change]) -> Endorsers:
+    """Look up the bodies the changes name as endorsing, and those that may endorse anything."""
+    names = {change.endorsed_by for change in changes if change.endorsed_by}
+    if not names:
+        return Endorsers(frozenset(), {})
+    of_any = store.body_names_of_kinds(session=session, kinds=lifecycle.table.endorsers)
+    return Endorsers(of_any, store.body_ids(session=session, names=names))
 
 
 def fire_in(
@@ -70,6 +97,7 @@ def fire_in(
     code: str,
     change: Change,
     now: datetime,
+    endorsers: Endorsers,
     expected_version: int | None = None,
 ) -> Outcome:
     """Fire `change` on `code` in the transaction the caller holds."""
@@ -78,9 +106,11 @@ def fire_in(
     change = replace(change, on=day)
     if change.changes:
         change = replace(change, changes=_differences(rec, change.changes))
-    outcome = lifecycle.fire(subject_of(session, rec, lifecycle, change), change)
+    outcome = lifecycle.fire(subject_of(rec, lifecycle, endorsers.of_any), change)
     spec = lifecycle.table.event(change.event)
     assert spec is not None  # fire() refuses unknown events
+    if change.endorsed_by:  # after the guards, which say so of a body that cannot endorse
+        change = replace(change, endorsed_by_id=endorsers.id_of(change.endorsed_by))
     values, data = apply_effects(session, rec, spec, change, now)
     values["state"] = outcome.after
     if lifecycle.is_final(outcome.after):
@@ -127,6 +157,8 @@ def add_updates(
 
 def updates_from_file(path: Path) -> list[tuple[str, str, str | None]]:
     """The progress updates of a CSV (`code`, `note`, `rag`); refusals name file, row and column."""
+    from workflow.interchange.plan import read_updates  # only for a file: most changes need none
+
     with path.open(newline="", encoding="utf-8-sig") as stream:
         try:
             return read_updates(stream)
@@ -145,7 +177,7 @@ def _add_update_in(
     on: date | None,
 ) -> None:
     rec = load_rec(session, code, None)
-    subject = subject_of(session, rec, lifecycle)
+    subject = subject_of(rec, lifecycle)
     refusal = _update_refusal(lifecycle, subject, actor, note, rag)
     if refusal:
         lifecycle.refuse(PROGRESS_UPDATE, subject, actor, refusal)
@@ -204,19 +236,16 @@ def check_inputs(change: Change) -> None:
 
 
 def subject_of(
-    session: Session, rec: RecState, lifecycle: Lifecycle, change: Change | None = None
+    rec: RecState, lifecycle: Lifecycle, endorsers: frozenset[str] = frozenset()
 ) -> Subject:
-    """What the guards read; the bodies that may endorse are looked up only when needed."""
-    kinds = lifecycle.table.endorsers
-    endorsing = change is not None and change.endorsed_by is not None
-    endorsers = store.body_names_of_kinds(session=session, kinds=kinds) if endorsing else None
+    """What the guards read; `endorsers` are the bodies that may endorse anything, if asked."""
     return Subject(
         rec.code,
         rec.state,
         rec.owner_email,
         body=rec.body,
         chair_email=rec.chair_email,
-        endorsers=endorsers or frozenset(),
+        endorsers=endorsers,
         noted=rec.last_response in lifecycle.table.notes(),
     )
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from config.workflow_table import EventSpec, WorkflowTable, WorkflowTableError
 from workflow import store
+from workflow.errors import NotFound
 from workflow.lifecycle import check_needs
 from workflow.models import Amendment, ProgressUpdate, Response
 from workflow.records import Change
@@ -54,7 +55,8 @@ def set_target(
 def apply_amendment(
     session: Session, rec: RecState, spec: EventSpec, change: Change, now: datetime
 ) -> Written:
-    body = store.get_body(session=session, name=change.endorsed_by or "")
+    if change.endorsed_by_id is None:  # a table whose amending event needs no endorsement
+        raise NotFound("body", "name", change.endorsed_by or "")
     changes = {
         field: [_plain(getattr(rec, field)), _plain(new)] for field, new in change.changes.items()
     }
@@ -64,14 +66,15 @@ def apply_amendment(
     row = {
         "recommendation_id": rec.id,
         "reason": change.note or "",
-        "endorsed_by_id": body.id,
+        "endorsed_by_id": change.endorsed_by_id,
         "endorsed_on": change.endorsed_on,
         "changes": changes,
         "by_id": change.actor.person_id,
         "at": now,
     }
     store.add_row(session=session, model=Amendment, values=row)
-    data = {"changes": changes, "endorsed_by": body.name, "endorsed_on": iso(change.endorsed_on)}
+    endorsed = {"endorsed_by": change.endorsed_by, "endorsed_on": iso(change.endorsed_on)}
+    data = {"changes": changes, **endorsed}
     return values, data
 
 
@@ -112,9 +115,8 @@ def apply_effects(
         more_values, more_data = EFFECTS[name](session, rec, spec, change, now)
         values.update(more_values)
         data.update(more_data)
-    if change.endorsed_by and "endorsed_by" not in data:
-        body = store.get_body(session=session, name=change.endorsed_by)
-        data.update(endorsed_by=body.name, endorsed_on=iso(change.endorsed_on))
+    if change.endorsed_by and "endorsed_by" not in data:  # a body the service has found
+        data.update(endorsed_by=change.endorsed_by, endorsed_on=iso(change.endorsed_on))
     return values, data
 
 

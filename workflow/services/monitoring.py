@@ -37,7 +37,7 @@ MONITOR = "monitor"  # the act of the workflow table
 def _open(session: Session, lifecycle: Lifecycle, code: str, actor: Actor) -> RecState:
     """The recommendation, if the actor may keep its milestones and indicators."""
     rec = load_rec(session, code, None)
-    subject = subject_of(session, rec, lifecycle)
+    subject = subject_of(rec, lifecycle)
     rule = actor_may(lifecycle.table.act(MONITOR), subject, actor)
     if rule:
         lifecycle.refuse(MONITOR, subject, actor, Refusal(rule))

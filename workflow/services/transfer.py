@@ -2,25 +2,28 @@
 
 The document's `notices` part belongs to the notification service, which imports
 and exports the whole document through these (`notifications.transfer`).
+
+The interchange modules are imported by the functions that use them, so that the
+commands that neither import nor export (most of them) do not load them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from config.periods import Period
 from config.workflow_table import WorkflowTable
-from workflow.interchange.bulk import Progress
-from workflow.interchange.csvfile import export_csv, import_csv, update_csv
-from workflow.interchange.export import export_document
-from workflow.interchange.load import Then, import_document
-from workflow.interchange.records import ImportSummary
-from workflow.interchange.update import UpdateSummary, update_document
+
+if TYPE_CHECKING:
+    from workflow.interchange.bulk import Progress
+    from workflow.interchange.load import Then
+    from workflow.interchange.records import ImportSummary
+    from workflow.interchange.update import UpdateSummary
 
 
 def format_of(path: Path, fmt: str | None = None) -> str:
@@ -41,6 +44,8 @@ def import_recommendations_csv(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Load a CSV of recommendations for reports already loaded: all or nothing."""
+    from workflow.interchange.csvfile import import_csv
+
     with path.open(newline="", encoding="utf-8-sig") as stream:
         return import_csv(
             session,
@@ -69,6 +74,8 @@ def load_document(
     then: Then | None = None,
 ) -> ImportSummary:
     """Load the interchange document: all or nothing, `then` writing in the same transaction."""
+    from workflow.interchange.load import import_document
+
     return import_document(
         session,
         document,
@@ -94,6 +101,8 @@ def update_recommendations_csv(
     dry_run: bool = False,
 ) -> UpdateSummary:
     """Add the CSV's new recommendations and correct those it names: all or nothing."""
+    from workflow.interchange.csvfile import update_csv
+
     with path.open(newline="", encoding="utf-8-sig") as stream:
         return update_csv(session, stream, table=table, by=by, now=now, tz=tz, dry_run=dry_run)
 
@@ -115,6 +124,8 @@ def update_from_document(
     A change the workflow records otherwise (an amendment, an event, a progress
     update) is refused, naming the command that makes it.
     """
+    from workflow.interchange.update import update_document
+
     return update_document(
         session, document, table=table, period=period, by=by, now=now, tz=tz,
         dry_run=dry_run, then=then,
@@ -123,9 +134,13 @@ def update_from_document(
 
 def export_recommendations_csv(session: Session, stream: TextIO) -> None:
     """Write every recommendation as a row of the columns the CSV import reads."""
+    from workflow.interchange.csvfile import export_csv
+
     export_csv(session, stream)
 
 
 def document(session: Session) -> dict[str, Any]:
     """The whole database as the interchange document, but for what the service sent."""
+    from workflow.interchange.export import export_document
+
     return export_document(session)

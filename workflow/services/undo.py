@@ -54,7 +54,7 @@ def undo(
     check_inputs(Change(UNDO, actor, note=reason, on=on))
     with transaction(session):
         rec = load_rec(session, code, None)
-        subject = subject_of(session, rec, lifecycle)
+        subject = subject_of(rec, lifecycle)
         refusal = _refusal(lifecycle, subject, actor, reason)
         if refusal:
             lifecycle.refuse(UNDO, subject, actor, refusal)
