@@ -56,7 +56,11 @@ class MeetingItem:
 
 @dataclass(frozen=True)
 class ReportItem:
-    """A report awaiting its response, with the recommendations still awaiting one."""
+    """A report awaiting its response, with the recommendations still awaiting one.
+
+    `proposed` holds those in the initial state with no response in force
+    (`workflow.tracker.awaiting_response`): a noted recommendation is not among them.
+    """
 
     id: int
     reference: str

@@ -63,7 +63,7 @@ class Rules:
     max_items: int  # the most recommendations one message lists
     clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
-    awaiting_response: str
+    awaiting_response: str  # the state a recommendation awaits its response in
 
     def __post_init__(self) -> None:
         if not self.monitoring_lead_days or not self.response_lead_days:
@@ -283,7 +283,8 @@ def _monitored_by_body(
 def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
     leads, every = sweep.rules.response_lead_days, sweep.rules.overdue_every_days
     for report in snapshot.reports:
-        ids = tuple(r.id for r in report.proposed if r.state == sweep.rules.awaiting_response)
+        # What still awaits a response, as loaded: a noted one awaits none.
+        ids = tuple(r.id for r in report.proposed)
         if report.chair is None or not ids:
             continue
         due_on, item, chair = report.response_due_on, f"report:{report.id}", report.chair

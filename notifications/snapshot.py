@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, desc, or_, select
 from sqlalchemy.orm import aliased
@@ -30,6 +30,7 @@ from notifications.items import (
 )
 from notifications.planning import Rules
 from workflow.models import Body, Meeting, Person, ProgressUpdate, Recommendation, Report
+from workflow.tracker import awaiting_response
 
 Owner = aliased(Person)
 
@@ -46,7 +47,7 @@ def load_snapshot(session: Session, window: Window, rules: Rules) -> Snapshot:
     bodies = _bodies(connection)
     meetings = _meetings(connection, window, rules, bodies)
     queries = _due_queries(window, rules, meetings)
-    recs, awaiting = _recommendations(connection, queries, bodies, rules.awaiting_response)
+    recs, awaiting = _recommendations(connection, queries, bodies)
     return Snapshot(
         recommendations=tuple(rec for rec in recs.values() if rec.state in rules.open_states),
         meetings=tuple(meetings),
@@ -87,7 +88,13 @@ def _meetings(
     return meetings
 
 
-Query = tuple[ColumnElement[bool], frozenset[str]]  # an indexed range; the states kept of it
+class Query(NamedTuple):
+    """An indexed range of recommendations, and the states kept of what it finds."""
+
+    where: ColumnElement[bool]
+    states: frozenset[str]
+    # The report's recommendations: keep those that await a response, not by state.
+    awaiting: str | None = None  # the table's initial state
 
 
 def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) -> list[Query]:
@@ -96,17 +103,18 @@ def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) 
     is_open = col(Recommendation.state).in_(opened)
     monitoring = col(Recommendation.monitoring_date)
     queries: list[Query] = [
-        (is_open & monitoring.between(*_ends(window.monitoring_dates)), opened),
-        (is_open & (col(Recommendation.target_date) <= window.targets_until), opened),
+        Query(is_open & monitoring.between(*_ends(window.monitoring_dates)), opened),
+        Query(is_open & (col(Recommendation.target_date) <= window.targets_until), opened),
         # By report, not by state: a due report has a few recommendations, while
         # those awaiting a response anywhere can be many.
-        (
+        Query(
             col(Recommendation.report_id).in_(_reports_due(window)),
             frozenset({rules.awaiting_response}),
+            awaiting=rules.awaiting_response,
         ),
     ]
     if meetings:
-        queries.append((is_open & _listed_in_digests(meetings, rules), opened))
+        queries.append(Query(is_open & _listed_in_digests(meetings, rules), opened))
     return queries
 
 
@@ -138,24 +146,35 @@ _Found = tuple[dict[int, RecItem], list[Row[*tuple[Any, ...]]]]
 
 
 def _recommendations(
-    connection: Connection, queries: Iterable[Query], bodies: dict[int, _Body], awaiting: str
+    connection: Connection, queries: Iterable[Query], bodies: dict[int, _Body]
 ) -> _Found:
     """Return each recommendation the queries find, once, in order of id, and the rows
-    of those `awaiting` a response (in the same order), which `_reports` reads further.
+    of those awaiting a response (in the same order), which `_reports` reads further.
     """
     found: dict[int, RecItem] = {}
     rows: list[Row[*tuple[Any, ...]]] = []
     owners: dict[str, Contact] = {}
-    for condition, states in queries:
-        result = connection.execute(_RECOMMENDATIONS.where(condition))
+    for query in queries:
+        result = connection.execute(_statement(query))
         for row in chain.from_iterable(result.partitions(_BATCH)):
             ident, state = row[_ID], row[_STATE]
-            if state in states and ident not in found:
+            if state not in query.states or (query.awaiting and not row.awaiting):
+                continue
+            if ident not in found:
                 found[ident] = _rec_item(row, bodies, owners)
-                if state == awaiting:
-                    rows.append(row)
+            if query.awaiting:
+                rows.append(row)
     by_id = {ident: found[ident] for ident in sorted(found)}
     return by_id, sorted(rows, key=lambda row: row[_ID])
+
+
+def _statement(query: Query) -> Select[*tuple[Any, ...]]:
+    if query.awaiting is None:
+        return _RECOMMENDATIONS.where(query.where)
+    # Whether each awaits a response is a column, not a condition: in the WHERE
+    # clause it would lead SQLite to read every recommendation in that state.
+    awaiting = awaiting_response(query.awaiting).label("awaiting")
+    return _RECOMMENDATIONS.add_columns(awaiting).where(query.where)
 
 
 _ID, _STATE = 0, 3  # positions in each row of _RECOMMENDATIONS

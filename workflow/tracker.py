@@ -72,11 +72,21 @@ def _derived(selection: Selection) -> list[ColumnElement[bool]]:
         target, baseline = col(rec.target_date), col(rec.original_target_date)
         where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))
     if selection.awaiting is not None:
-        responded = exists().where(
-            col(Response.recommendation_id) == col(rec.id), ~col(Response.undone)
-        )
-        where.append(and_(col(rec.state) == selection.awaiting, ~responded))
+        where.append(awaiting_response(selection.awaiting))
     return where
+
+
+def awaiting_response(initial: str) -> ColumnElement[bool]:
+    """Whether a recommendation still awaits the executive's response, as SQL.
+
+    It does while it is in the table's `initial` state with no response in force. A
+    `note` is a response that leaves it there, so a noted one awaits nothing; an
+    undone response is no longer in force. The tracker's `--awaiting-response` and
+    the response-due and response-overdue notices both go by this.
+    """
+    rec = Recommendation
+    in_force = exists().where(col(Response.recommendation_id) == col(rec.id), ~col(Response.undone))
+    return and_(col(rec.state) == initial, ~in_force)
 
 
 def select_rows(*, session: Session, selection: Selection) -> list[tuple[Recommendation, str]]:

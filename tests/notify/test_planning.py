@@ -193,8 +193,8 @@ def test_it_says_nothing_of_a_response_a_minute_before_the_send_hour() -> None:
     assert due(AWAITING, london(2027, 6, 16, 7, 59)) == []
 
 
-def test_it_says_nothing_of_a_response_once_nothing_is_proposed() -> None:
-    answered = Snapshot(reports=(report(RESPONSE_DUE, rec(5, state="endorsed")),))
+def test_it_says_nothing_of_a_response_once_none_awaits_one() -> None:
+    answered = Snapshot(reports=(report(RESPONSE_DUE),))  # as loaded: agreed or noted
     assert due(answered, london(2027, 6, 16, 8)) == []
 
 
@@ -471,10 +471,7 @@ def load(snapshot: Snapshot, rules: Rules, win: Window) -> Snapshot:
         )
 
     reports = tuple(
-        r
-        for r in snapshot.reports
-        if r.response_due_on in win.response_due_dates
-        and any(p.state == rules.awaiting_response for p in r.proposed)
+        r for r in snapshot.reports if r.response_due_on in win.response_due_dates and r.proposed
     )
     return Snapshot(tuple(filter(wanted, snapshot.recommendations)), meetings, reports)
 

@@ -6,13 +6,25 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import OTHER_OFFICER, PANEL, World, make_recommendation, rules
+from factories import (
+    CLERK,
+    CURRENT_TIME,
+    EXECUTIVE,
+    OTHER_OFFICER,
+    PANEL,
+    World,
+    make_recommendation,
+    rules,
+)
 from sqlmodel import Session, select
 
 from notifications.items import DayRange, Snapshot, Window
 from notifications.planning import plan, window
 from notifications.snapshot import load_snapshot
+from workflow import services
+from workflow.lifecycle import Lifecycle
 from workflow.models import Body, Meeting, ProgressUpdate, Recommendation
+from workflow.records import Change
 
 LONDON = ZoneInfo("Europe/London")
 RULES = rules(tz=LONDON)
@@ -72,6 +84,39 @@ def test_a_report_awaiting_its_response_comes_with_what_is_still_proposed(mixed:
     assert (report.reference, report.to_body_name) == ("CCS/09", "City Executive Board")
     assert [rec.code for rec in report.proposed] == ["CCS/09/a"]
     assert report.chair is not None and report.chair.name == "Evan Executive"
+
+
+def note(world: World, lifecycle: Lifecycle, code: str) -> None:
+    change = Change("note", world.actor(EXECUTIVE), note="The board notes it.")
+    services.fire(world.session, lifecycle, code, change, CURRENT_TIME)
+
+
+def awaiting_on(session: Session, day: date) -> list[list[str]]:
+    """The codes awaiting a response of each report loaded at `day`'s send time."""
+    loaded = snapshot_of(session, window(RULES, at(day), None))
+    return [[rec.code for rec in report.proposed] for report in loaded.reports]
+
+
+def test_a_noted_recommendation_no_longer_awaits_a_response(
+    mixed: World, lifecycle: Lifecycle
+) -> None:
+    make_recommendation(mixed, "g")
+    note(mixed, lifecycle, "CCS/09/g")
+    assert awaiting_on(mixed.session, date(2027, 2, 18)) == [["CCS/09/a"]]
+
+
+def test_a_report_whose_every_proposed_one_is_noted_awaits_nothing(
+    mixed: World, lifecycle: Lifecycle
+) -> None:
+    note(mixed, lifecycle, "CCS/09/a")
+    assert awaiting_on(mixed.session, date(2027, 2, 18)) == []
+
+
+def test_an_undone_note_awaits_a_response_again(mixed: World, lifecycle: Lifecycle) -> None:
+    note(mixed, lifecycle, "CCS/09/a")
+    actor = mixed.actor(CLERK)
+    services.undo(mixed.session, lifecycle, "CCS/09/a", actor, "Typed in error.", CURRENT_TIME)
+    assert awaiting_on(mixed.session, date(2027, 2, 18)) == [["CCS/09/a"]]
 
 
 def test_a_recommendation_comes_with_its_owner_body_and_latest_update(mixed: World) -> None:

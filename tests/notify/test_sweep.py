@@ -148,6 +148,52 @@ def test_the_boards_chair_is_told_the_day_after_the_response_was_due(
     assert "overdue" in email["Subject"]
 
 
+def note(world: World, lifecycle: Lifecycle, code: str, now: datetime) -> None:
+    change = Change("note", world.actor(EXECUTIVE), note="The board notes it.")
+    services.fire(world.session, lifecycle, code, change, now)
+
+
+def plain_body(email: EmailMessage) -> str:
+    body: str = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return body
+
+
+@pytest.mark.parametrize("day", [date(2027, 2, 18), date(2027, 3, 5)])  # due, then overdue
+def test_a_noted_recommendation_is_not_chased_for_a_response_while_a_sibling_is(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage], day: date
+) -> None:
+    awaiting, noted = add_rec(world, "a"), add_rec(world, "b")
+    note(world, lifecycle, noted, at(date(2027, 2, 10)))
+    body = plain_body(first_sent_on(run, received, day))
+    assert awaiting in body and noted not in body
+    assert "1 recommendation still awaits" in " ".join(body.split())
+
+
+def test_a_report_whose_every_proposed_one_is_noted_gets_no_response_notice(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    for code in (add_rec(world, "a"), add_rec(world, "b")):
+        note(world, lifecycle, code, at(date(2027, 2, 10)))
+    for day in (date(2027, 2, 18), date(2027, 3, 5)):
+        assert run(at(day)).sweep.planned == 0
+    assert received == []
+
+
+def test_noting_what_awaited_cancels_the_response_notice_queued_for_it(
+    engine: Engine,
+    app: ServiceApp,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    code = add_rec(world, "a")
+    sweep_at(app, at(date(2027, 2, 18)))  # queued, not sent yet
+    note(world, lifecycle, code, at(date(2027, 2, 18), 9))
+    assert run(at(date(2027, 2, 18), 9)).sweep.cancelled == 1
+    assert received == [] and outbox_statuses(engine) == ["cancelled"]
+
+
 def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     world: World, run: Run, received: list[EmailMessage]
 ) -> None:
