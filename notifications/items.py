@@ -117,7 +117,8 @@ class Window:
     """The rows a sweep must load; `planning.plan` gives the same answer for any superset.
 
     - recommendations in an open state whose monitoring date is in `monitoring_dates`,
-      or whose target date is on or before `targets_until`;
+      or in an overdue state (`Rules.overdue_states`) whose target date is on or
+      before `targets_until`;
     - meetings whose local day is in `meeting_days`, with every open recommendation
       of the meeting's body whose monitoring date is on or before that day;
     - reports whose response is due in `response_due_dates` and that still have a

@@ -64,6 +64,7 @@ class Rules:
     clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
     awaiting_response: str  # the state a recommendation awaits its response in
+    overdue_states: frozenset[str]  # the open states a passed target is overdue in
 
     def __post_init__(self) -> None:
         if not self.monitoring_lead_days or not self.response_lead_days:
@@ -87,6 +88,7 @@ class Rules:
             clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open),
             awaiting_response=table.initial,
+            overdue_states=frozenset(table.overdue),
         )
 
     def send_time(self, day: date) -> datetime:
@@ -299,7 +301,7 @@ def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]
 
 
 def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
-    open_states, clerk, come = sweep.rules.open_states, sweep.rules.clerk, sweep.come
+    overdue_states, clerk, come = sweep.rules.overdue_states, sweep.rules.clerk, sweep.come
     every = sweep.rules.overdue_every_days
     every_days = _days(every)
 
@@ -311,7 +313,7 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
 
     for rec in snapshot.recommendations:
         target, owner = rec.target_date, rec.owner
-        if rec.state not in open_states or owner is None or target is None:
+        if rec.state not in overdue_states or owner is None or target is None:
             continue
         day = overdue_day(target)
         if day is not None:

@@ -1,10 +1,10 @@
 """Loading a planning `Snapshot`: only the rows a sweep's `Window` says can be due.
 
-Each part is one query over an indexed range (open states by monitoring or target
-date, meetings by start, reports by response due date), so what a sweep reads grows
-with what is due, not with the table. The owner, the body, the report and the latest
-progress update of each recommendation come in the same row; bodies and their chairs,
-a short table, are read once.
+Each part is one query over an indexed range (open states by monitoring date, the
+table's `overdue` states by target date, meetings by start, reports by response due
+date), so what a sweep reads grows with what is due, not with the table. The owner,
+the body, the report and the latest progress update of each recommendation come in
+the same row; bodies and their chairs, a short table, are read once.
 """
 
 from __future__ import annotations
@@ -102,9 +102,11 @@ def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) 
     opened = rules.open_states
     is_open = col(Recommendation.state).in_(opened)
     monitoring = col(Recommendation.monitoring_date)
+    overdue = rules.overdue_states
+    is_overdue = col(Recommendation.state).in_(overdue)
     queries: list[Query] = [
         Query(is_open & monitoring.between(*_ends(window.monitoring_dates)), opened),
-        Query(is_open & (col(Recommendation.target_date) <= window.targets_until), opened),
+        Query(is_overdue & (col(Recommendation.target_date) <= window.targets_until), overdue),
         # By report, not by state: a due report has a few recommendations, while
         # those awaiting a response anywhere can be many.
         Query(

@@ -39,7 +39,8 @@ class Selection:
     owner_id: int | None = None
     report_id: int | None = None
     body_id: int | None = None  # the body that made them
-    overdue: tuple[tuple[str, ...], date] | None = None  # (open states, today): target passed
+    # (the table's overdue states, today): in one of them with the target passed
+    overdue: tuple[tuple[str, ...], date] | None = None
     rebased: bool = False  # target moved from its baseline
     awaiting: str | None = None  # the initial state: in it with no response yet
 
@@ -66,8 +67,8 @@ def conditions(selection: Selection) -> list[ColumnElement[bool]]:
 def _derived(selection: Selection) -> list[ColumnElement[bool]]:
     rec, where = Recommendation, list[ColumnElement[bool]]()
     if selection.overdue is not None:
-        open_states, today = selection.overdue
-        where.append(and_(col(rec.state).in_(open_states), col(rec.target_date) < today))
+        states, today = selection.overdue
+        where.append(and_(col(rec.state).in_(states), col(rec.target_date) < today))
     if selection.rebased:
         target, baseline = col(rec.target_date), col(rec.original_target_date)
         where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))

@@ -224,6 +224,27 @@ def test_it_tells_the_owner_and_the_clerk_the_day_after_the_target_passes() -> N
     assert (notice.due_day, notice.about) == (date(2027, 6, 2), None)
 
 
+@pytest.mark.parametrize(
+    ("state", "told"),
+    [
+        ("endorsed", True),
+        ("amended", True),
+        ("in_progress", True),
+        ("monitored", False),  # reported implemented: it waits for the committee
+        ("closed", False),
+    ],
+)
+def test_a_passed_target_is_overdue_only_until_reported_implemented(state: str, told: bool) -> None:
+    snapshot = Snapshot((rec(state=state, target_date=TARGET),))
+    assert bool(due_days(snapshot, london(2027, 6, 2, 8), Kind.TARGET_OVERDUE)) is told
+
+
+def test_the_overdue_states_come_from_the_workflow_table() -> None:
+    snapshot = Snapshot((rec(state="monitored", target_date=TARGET),))
+    every_open = rules(overdue_states=RULES.open_states)
+    assert plan(snapshot, every_open, london(2027, 6, 2, 8), None).due != []
+
+
 def test_it_says_nothing_of_the_target_before_the_send_hour() -> None:
     assert due(OVERDUE, london(2027, 6, 2, 7, 59)) == []
 
@@ -379,6 +400,7 @@ def test_the_rules_come_from_the_settings_and_the_workflow_table() -> None:
     rules = Rules.from_settings(settings, table)
     assert (rules.tz, rules.digest_lead_days, rules.clerk) == (LONDON, 5, CLERK)
     assert (rules.open_states, rules.awaiting_response) == (frozenset(table.open), table.initial)
+    assert rules.overdue_states == frozenset(table.overdue)
 
 
 def test_a_clerk_with_a_display_name_is_copied_by_address() -> None:
@@ -462,7 +484,11 @@ def load(snapshot: Snapshot, rules: Rules, win: Window) -> Snapshot:
         monitoring, target = r.monitoring_date, r.target_date
         return r.state in rules.open_states and (
             monitoring in win.monitoring_dates
-            or (target is not None and target <= win.targets_until)
+            or (
+                r.state in rules.overdue_states
+                and target is not None
+                and target <= win.targets_until
+            )
             or (
                 r.body_id in bodies
                 and monitoring is not None

@@ -19,6 +19,7 @@ from factories import (
 from sqlmodel import Session, select
 
 from notifications.items import DayRange, Snapshot, Window
+from notifications.notices import Kind
 from notifications.planning import plan, window
 from notifications.snapshot import load_snapshot
 from workflow import services
@@ -84,6 +85,26 @@ def test_a_report_awaiting_its_response_comes_with_what_is_still_proposed(mixed:
     assert (report.reference, report.to_body_name) == ("CCS/09", "City Executive Board")
     assert [rec.code for rec in report.proposed] == ["CCS/09/a"]
     assert report.chair is not None and report.chair.name == "Evan Executive"
+
+
+@pytest.mark.parametrize(
+    ("state", "overdue"),
+    [
+        ("endorsed", True),
+        ("amended", True),
+        ("in_progress", True),
+        ("monitored", False),
+        ("closed", False),
+    ],
+)
+def test_a_passed_target_is_loaded_as_overdue_only_before_it_is_reported_implemented(
+    world: World, state: str, overdue: bool
+) -> None:
+    make_recommendation(world, "a", state, target_date=date(2027, 3, 20))
+    now = at(date(2027, 3, 21))
+    loaded = snapshot_of(world.session, window(RULES, now, None))
+    kinds = [notice.kind for notice in plan(loaded, RULES, now, None).due]
+    assert (Kind.TARGET_OVERDUE in kinds) is overdue
 
 
 def note(world: World, lifecycle: Lifecycle, code: str) -> None:

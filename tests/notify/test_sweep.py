@@ -203,6 +203,18 @@ def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     assert email["Cc"].addresses[0].addr_spec == CLERK
 
 
+def test_reporting_it_implemented_stops_the_overdue_notices(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
+    first_sent_on(run, received, date(2027, 5, 2))
+    change = Change("report_implemented", world.actor(OFFICER), note="Done, late.")
+    services.fire(world.session, lifecycle, code, change, at(date(2027, 5, 3), 10))
+    received.clear()
+    assert run(at(date(2027, 5, 9))).sweep.planned == 0  # the next of the cadence
+    assert received == []
+
+
 def test_a_clerk_with_a_display_name_is_copied_by_address(
     make_app: Callable[..., ServiceApp],
     settings: Settings,
