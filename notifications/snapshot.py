@@ -2,9 +2,10 @@
 
 Each part is one query over an indexed range (open states by monitoring date, the
 table's `overdue` states by target date, meetings by start, reports by response due
-date), so what a sweep reads grows with what is due, not with the table. The owner,
-the body, the report and the latest progress update of each recommendation come in
-the same row; bodies and their chairs, a short table, are read once.
+date, milestones not yet done by due date), so what a sweep reads grows with what is
+due, not with the table. The owner, the body, the report and the latest progress
+update of each recommendation come in the same row; bodies and their chairs, a short
+table, are read once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, desc, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, desc, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -23,13 +24,22 @@ from notifications.items import (
     Contact,
     DayRange,
     MeetingItem,
+    MilestoneItem,
     RecItem,
     ReportItem,
     Snapshot,
     Window,
 )
 from notifications.planning import Rules
-from workflow.models import Body, Meeting, Person, ProgressUpdate, Recommendation, Report
+from workflow.models import (
+    Body,
+    Meeting,
+    Milestone,
+    Person,
+    ProgressUpdate,
+    Recommendation,
+    Report,
+)
 from workflow.tracker import awaiting_response
 
 Owner = aliased(Person)
@@ -48,10 +58,12 @@ def load_snapshot(session: Session, window: Window, rules: Rules) -> Snapshot:
     meetings = _meetings(connection, window, rules, bodies)
     queries = _due_queries(window, rules, meetings)
     recs, awaiting = _recommendations(connection, queries, bodies)
+    opened = tuple(rec for rec in recs.values() if rec.state in rules.open_states)
     return Snapshot(
-        recommendations=tuple(rec for rec in recs.values() if rec.state in rules.open_states),
+        recommendations=opened,
         meetings=tuple(meetings),
         reports=_reports(awaiting, recs, bodies, window),
+        milestones=_milestones(connection, window, {rec.id for rec in opened}),
     )
 
 
@@ -117,6 +129,9 @@ def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) 
     ]
     if meetings:
         queries.append(Query(is_open & _listed_in_digests(meetings, rules), opened))
+    # By milestone, not by state, as by report above.
+    of_milestones = select(col(Milestone.recommendation_id)).where(_milestones_due(window))
+    queries.append(Query(col(Recommendation.id).in_(of_milestones), opened))
     return queries
 
 
@@ -136,6 +151,43 @@ def _listed_in_digests(meetings: Sequence[MeetingItem], rules: Rules) -> ColumnE
         for body_id, day in last_days.items()
     ]
     return (monitoring <= max(last_days.values())) & or_(*of_body)
+
+
+def _milestones_due(window: Window) -> ColumnElement[bool]:
+    due_on = col(Milestone.due_on)
+    return due_on.between(*_ends(window.milestone_dates)) & col(Milestone.done_on).is_(None)
+
+
+_Earlier = aliased(Milestone)
+# A milestone's number is its place among its recommendation's, as `milestone done` counts.
+_NUMBER = (
+    select(func.count())
+    .where(
+        col(_Earlier.recommendation_id) == col(Milestone.recommendation_id),
+        col(_Earlier.id) <= col(Milestone.id),
+    )
+    .correlate(Milestone)
+    .scalar_subquery()
+)
+
+
+def _milestones(
+    connection: Connection, window: Window, open_ids: set[int]
+) -> tuple[MilestoneItem, ...]:
+    """The milestones not yet done due in the window, of the open recommendations loaded."""
+    query = (
+        select(
+            col(Milestone.id),
+            col(Milestone.recommendation_id),
+            _NUMBER.label("number"),
+            col(Milestone.title),
+            col(Milestone.due_on),
+        )
+        .where(_milestones_due(window))
+        .order_by(col(Milestone.due_on), col(Milestone.id))
+    )
+    rows = _rows(connection, query)
+    return tuple(MilestoneItem(*row) for row in rows if row.recommendation_id in open_ids)
 
 
 def _reports_due(window: Window) -> Select[*tuple[Any, ...]]:

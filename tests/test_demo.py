@@ -79,6 +79,7 @@ def test_it_says_who_is_who_before_the_story(demo: Run) -> None:
         (Kind.TARGET_OVERDUE, "Helen Bishop"),
         (Kind.MONITORING_REMINDER, "Helen Rowlands"),
         (Kind.CHAIR_DIGEST, "Cllr Mary Armitage"),
+        (Kind.MILESTONE_DUE, "Helen Bishop"),
     ],
 )
 def test_the_timeline_shows_each_kind_of_notice_to_its_person(
@@ -100,7 +101,7 @@ def test_the_timeline_interleaves_the_notices_with_what_people_did(demo: Run) ->
 
 def test_it_leaves_one_eml_file_per_message_sent_and_says_where(demo: Run) -> None:
     count = len(list(demo.mail.glob("*.eml")))
-    assert count == len(mail_lines(demo.out)) == 9
+    assert count == len(mail_lines(demo.out)) == 10
     assert f"the {count} messages it sent are .eml files in {demo.mail}." in demo.out
 
 
@@ -121,6 +122,7 @@ def test_each_email_goes_to_the_person_it_is_for(demo: Run) -> None:
         ("cllr.price@oxford.example", "Response due by Thursday 4 March 2027"): 1,
         ("helen.bishop@oxford.example", "Target date passed"): 3,
         ("helen.bishop@oxford.example", "Monitoring reminder"): 2,
+        ("helen.bishop@oxford.example", "Milestones due"): 1,
         ("helen.rowlands@oxford.example", "Monitoring reminder"): 2,
         (
             "cllr.armitage@oxford.example",
@@ -140,5 +142,5 @@ def test_a_second_run_starts_afresh_and_tells_the_same_tale(clean_env: Path) -> 
     first_files = sorted(first.mail.glob("*.eml"))
     second = run_demo(directory)
     assert (second.status, second.out) == (0, first.out)
-    assert len(list(second.mail.glob("*.eml"))) == len(first_files) == 9
+    assert len(list(second.mail.glob("*.eml"))) == len(first_files) == 10
     assert not any(path.exists() for path in first_files)  # new messages, new names
