@@ -4,10 +4,13 @@ Planning one sweep over a large table: loading the snapshot for the sweep's wind
 (`notifications.snapshot.load_snapshot`) and `planning.plan` on it, against the raw
 driver (`sqlite3`) fetching the same rows with the same joins (owner, report, latest
 progress update) in the same run. Each database holds N recommendations, of which
-the same ~7,000 can be due at `NOW` under the default settings: 4,000 monitoring
-dates within 14 days, 2,500 targets passed, 500 awaiting a response due in the
-window, and the digests of the few meetings in the next 7 days. The rest are closed
-(80%), open with later dates (19%) or awaiting a later response (1%).
+the same ~8,000 can be due at `NOW` under the default settings: 4,000 monitoring
+dates within 14 days, 2,500 targets passed, 400 awaiting a response due in the
+window (beside 100 noted, which await none), 1,000 with a milestone due within 7
+days (beside one done), and the digests of the few meetings in the next 7 days. The
+rest are closed (80%), open with later dates (19%) or awaiting a later response
+(1%); each of the closed and later ones has a milestone, done or later, so the
+milestone table grows with the rest.
 
 Each size (100,000 and 1,000,000 by default) is seeded with sqlite3 into a migrated
 database; both sides must read the same recommendations. The best round of each
@@ -48,10 +51,11 @@ TODAY = NOW.date()
 PANELS, OFFICERS, PER_REPORT = 20, 2000, 10
 EXECUTIVE = PANELS + 1  # the body reports go to; people 1..21 chair the bodies
 OPEN_STATES = ("endorsed", "amended", "in_progress", "monitored")
-# Kinds of report (10 recommendations each): the first three are due at NOW.
+# Kinds of report (10 recommendations each): the first four are due at NOW.
 MONITORING, OVERDUE, AWAITING = "monitoring", "overdue", "awaiting"
+MILESTONES = "milestones"
 CLOSED, LATER, AWAITING_LATER = "closed", "later", "awaiting later"
-DUE_REPORTS = {MONITORING: 400, OVERDUE: 250, AWAITING: 50}
+DUE_REPORTS = {MONITORING: 400, OVERDUE: 250, AWAITING: 50, MILESTONES: 100}
 OTHER_REPORTS = {CLOSED: 80, LATER: 19, AWAITING_LATER: 1}  # weights
 
 RECOMMENDATION = (
@@ -68,8 +72,20 @@ SELECT_RECS = (
     " FROM recommendation r JOIN report p ON p.id = r.report_id"
     " LEFT OUTER JOIN person o ON o.id = r.owner_id WHERE "
 )
+MILESTONE = "INSERT INTO milestone (recommendation_id, title, due_on, done_on) VALUES (?, ?, ?, ?)"
+NOTE = (
+    "INSERT INTO response (recommendation_id, decision, comment, at, effective_on, undone)"
+    " VALUES (?, 'note', 'Noted.', ?, ?, 0)"
+)
 PROGRESS_UPDATE = (
-    "INSERT INTO progressupdate (recommendation_id, note, rag, at) VALUES (?, ?, ?, ?)"
+    "INSERT INTO progressupdate (recommendation_id, note, rag, at, effective_on)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+MILESTONE_DUE = "due_on BETWEEN ? AND ? AND done_on IS NULL"  # and not done
+SELECT_MILESTONES = (
+    "SELECT m.id, m.recommendation_id, (SELECT count(*) FROM milestone e"
+    "  WHERE e.recommendation_id = m.recommendation_id AND e.id <= m.id), m.title, m.due_on"
+    f" FROM milestone m WHERE {MILESTONE_DUE} ORDER BY m.due_on, m.id"
 )
 TEXT = "Publish a customer contact strategy with service standards and report on it yearly."
 IS_OPEN = f"r.state IN ({', '.join('?' * len(OPEN_STATES))})"
@@ -113,7 +129,36 @@ def dates(kind: str, i: int) -> tuple[str, str | None, str | None, str | None]:
         return OPEN_STATES[i % 4], day(i % 1000), day(15 + i % 1000), "green"
     if kind == CLOSED:
         return "closed", day(-10 - i % 6000), day(-40 - i % 6000), None
+    if kind == MILESTONES:
+        return OPEN_STATES[i % 4], day(100 + i % 300), day(30 + i % 300), "amber"
     return "proposed", None, None, None
+
+
+def milestone_rows(kinds: list[str]) -> Iterator[tuple[Any, ...]]:
+    """A milestone of each recommendation but those awaiting a response; two of those due."""
+    for i, kind in recommendations_of(kinds):
+        if kind == MILESTONES:
+            yield i, "Business case agreed", day(i % 8), None
+            yield i, "Options costed", day(i % 8), day(-3)  # done: no reminder
+        elif kind == LATER:
+            yield i, "Business case agreed", day(15 + i % 1000), None
+        elif kind == CLOSED:
+            yield i, "Business case agreed", day(-40 - i % 6000), day(-41 - i % 6000)
+
+
+def note_rows(kinds: list[str]) -> Iterator[tuple[Any, ...]]:
+    """A note from the executive on one in five of those awaiting a response due now."""
+    at = utc_text(NOW - timedelta(days=10))
+    for i, kind in recommendations_of(kinds):
+        if kind == AWAITING and i % 5 == 0:
+            yield i, at, day(-10)
+
+
+def recommendations_of(kinds: list[str]) -> Iterator[tuple[int, str]]:
+    """Each recommendation's id, with the kind of its report."""
+    for report_id, kind in enumerate(kinds, start=1):
+        for ref in range(PER_REPORT):
+            yield (report_id - 1) * PER_REPORT + ref + 1, kind
 
 
 def recommendation_rows(kinds: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -141,9 +186,10 @@ def recommendation_rows(kinds: list[str]) -> Iterator[tuple[Any, ...]]:
 
 
 def update_rows(rows: int) -> Iterator[tuple[Any, ...]]:
-    at = utc_text(NOW - timedelta(days=20))
+    written = NOW - timedelta(days=20)
+    at, on = utc_text(written), written.date().isoformat()
     for i in range(1, rows + 1):
-        yield i, f"Progress on recommendation {i}: the draft is with the board.", "amber", at
+        yield i, f"Progress on recommendation {i}: the draft is with the board.", "amber", at, on
 
 
 def people() -> Iterator[tuple[Any, ...]]:
@@ -181,6 +227,8 @@ def seed(path: Path, rows: int) -> None:
         db.executemany("INSERT INTO report VALUES (?, ?, ?, ?, ?, ?, ?)", reports)
         db.executemany(RECOMMENDATION, recommendation_rows(kinds))
         db.executemany(PROGRESS_UPDATE, update_rows(len(kinds) * PER_REPORT))
+        db.executemany(MILESTONE, milestone_rows(kinds))
+        db.executemany(NOTE, note_rows(kinds))
         db.commit()
 
 
@@ -235,6 +283,8 @@ def raw_fetch(db: sqlite3.Connection, window: Window, rules: Rules) -> dict[int,
         for row in db.execute(SELECT_RECS + where, params):
             if row[3] in states:
                 rows.setdefault(row[0], row)
+    due = window.milestone_dates.first.isoformat(), window.milestone_dates.last.isoformat()
+    db.execute(SELECT_MILESTONES, due).fetchall()
     return rows
 
 
@@ -248,13 +298,26 @@ def due_queries(
         (*OPEN_STATES, monitoring.first.isoformat(), monitoring.last.isoformat()),
         OPEN_STATES,
     )
-    targets = (*OPEN_STATES, window.targets_until.isoformat())
-    yield f"{IS_OPEN} AND r.target_date <= ?", targets, OPEN_STATES
+    overdue = tuple(sorted(rules.overdue_states))
+    yield (
+        f"r.state IN ({', '.join('?' * len(overdue))}) AND r.target_date <= ?",
+        (*overdue, window.targets_until.isoformat()),
+        overdue,
+    )
     # By report: SQLite would take `state = 'proposed'` to the state index, all of them.
     yield (
-        "r.report_id IN (SELECT id FROM report WHERE response_due_on BETWEEN ? AND ?)",
+        "r.report_id IN (SELECT id FROM report WHERE response_due_on BETWEEN ? AND ?)"
+        " AND NOT EXISTS (SELECT 1 FROM response s WHERE s.recommendation_id = r.id"
+        " AND NOT s.undone)",
         (responses.first.isoformat(), responses.last.isoformat()),
         ("proposed",),
+    )
+    # By milestone, for the same reason.
+    milestones = window.milestone_dates
+    yield (
+        f"r.id IN (SELECT recommendation_id FROM milestone WHERE {MILESTONE_DUE})",
+        (milestones.first.isoformat(), milestones.last.isoformat()),
+        OPEN_STATES,
     )
     if meetings:
         days = last_meeting_days(meetings, rules)

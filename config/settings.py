@@ -209,6 +209,7 @@ KEYS: tuple[Key, ...] = (
     Key("mail.file.directory", "rectrack-mail", _path, is_path=True),
     Key("reminders.send_at", "08:00", _clock_time),
     Key("reminders.monitoring_lead_days", [14, 3], _lead_days),
+    Key("reminders.milestone_lead_days", [7], _lead_days),
     Key("reminders.digest_lead_days", 7, _days),
     Key("reminders.response_lead_days", [14], _lead_days),
     Key("reminders.overdue_every_days", 7, _days),
@@ -241,6 +242,7 @@ class Settings:
     mail_file_directory: Path
     reminders_send_at: time
     reminders_monitoring_lead_days: tuple[int, ...]
+    reminders_milestone_lead_days: tuple[int, ...]
     reminders_digest_lead_days: int
     reminders_response_lead_days: tuple[int, ...]
     reminders_overdue_every_days: int

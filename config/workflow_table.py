@@ -31,7 +31,9 @@ OUTCOMES = frozenset(
     }
 )
 _EVENT_KEYS = frozenset({"name", "source", "dest", "needs", "roles", "effects", "outcomes"})
-_TOP_KEYS = frozenset({"states", "initial", "final", "open", "events", "acts", "endorsers"})
+_TOP_KEYS = frozenset(
+    {"states", "initial", "final", "open", "overdue", "events", "acts", "endorsers"}
+)
 _ACT_KEYS = frozenset({"roles"})
 # The acts rectrack performs that leave the state alone; the table says who may do each.
 ACTS = {  # name: in words
@@ -93,6 +95,8 @@ class WorkflowTable:
     events: tuple[EventSpec, ...]
     acts: tuple[ActSpec, ...] = ()
     endorsers: tuple[str, ...] = ()  # kinds of body whose endorsement counts on anything
+    # The open states in which a passed target is overdue: not once reported implemented.
+    overdue: tuple[str, ...] = ()
 
     def event(self, name: str) -> EventSpec | None:
         return next((spec for spec in self.events if spec.name == name), None)
@@ -141,6 +145,7 @@ def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
     for state in open_states:
         if state in final:
             raise WorkflowTableError("open", f"{state!r} is final, so it cannot be open")
+    overdue = _overdue(data.get("overdue", list(open_states)), states, open_states)
     raw_events = data.get("events")
     if not isinstance(raw_events, list) or not raw_events:
         raise WorkflowTableError("events", "must be a non-empty list of [[events]] tables")
@@ -150,7 +155,20 @@ def parse_workflow_table(data: Mapping[str, object]) -> WorkflowTable:
         _check_finality(spec, final, f"events[{i}]")
     acts = _acts(data.get("acts"))
     endorsers = _subset(data.get("endorsers", []), BODY_KINDS, "endorsers", kind="kind of body")
-    return WorkflowTable(states, initial, final, open_states, events, acts, endorsers)
+    return WorkflowTable(states, initial, final, open_states, events, acts, endorsers, overdue)
+
+
+def _overdue(value: object, states: Sequence[str], open_states: Sequence[str]) -> tuple[str, ...]:
+    """The states a target can be overdue in: some of the open ones (all, if not given)."""
+    overdue = _subset(value, states, "overdue")
+    for state in overdue:
+        if state not in open_states:
+            raise WorkflowTableError(
+                "overdue",
+                f"{state!r} is not open, so no target of it is overdue;"
+                f" the open states: {', '.join(open_states)}",
+            )
+    return overdue
 
 
 def _acts(raw: object) -> tuple[ActSpec, ...]:

@@ -1,9 +1,9 @@
 """What notices are about, as a sweep loads them: a `Snapshot` of plain records.
 
-Recommendations, meetings and reports (the `item` of a notice: "rec:12",
-"meeting:3", "report:4"), with the people to tell; and the `Window` of rows a sweep
-must load, by ranges of local days. Planning and rendering read these; only
-`snapshot.py` reads the database to make them.
+Recommendations, meetings, reports and milestones (the `item` of a notice:
+"rec:12", "meeting:3", "report:4", "milestone:5"), with the people to tell; and the
+`Window` of rows a sweep must load, by ranges of local days. Planning and rendering
+read these; only `snapshot.py` reads the database to make them.
 """
 
 from __future__ import annotations
@@ -56,7 +56,11 @@ class MeetingItem:
 
 @dataclass(frozen=True)
 class ReportItem:
-    """A report awaiting its response, with the recommendations still awaiting one."""
+    """A report awaiting its response, with the recommendations still awaiting one.
+
+    `proposed` holds those in the initial state with no response in force
+    (`workflow.tracker.awaiting_response`): a noted recommendation is not among them.
+    """
 
     id: int
     reference: str
@@ -67,6 +71,17 @@ class ReportItem:
     proposed: tuple[RecItem, ...] = ()
 
 
+class MilestoneItem(NamedTuple):
+    """A milestone of a recommendation, which is among the snapshot's recommendations."""
+
+    id: int
+    recommendation_id: int
+    number: int  # its place among its recommendation's milestones, from 1
+    title: str
+    due_on: date
+    done_on: date | None = None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The rows that can be due, as loaded for one sweep (see `window`)."""
@@ -74,6 +89,7 @@ class Snapshot:
     recommendations: tuple[RecItem, ...] = ()
     meetings: tuple[MeetingItem, ...] = ()
     reports: tuple[ReportItem, ...] = ()
+    milestones: tuple[MilestoneItem, ...] = ()
 
     @cached_property
     def _by_id(self) -> tuple[dict[int, RecItem], dict[int, MeetingItem], dict[int, ReportItem]]:
@@ -90,6 +106,13 @@ class Snapshot:
 
     def report(self, report_id: int) -> ReportItem:
         return self._by_id[2][report_id]
+
+    @cached_property
+    def _milestones_by_id(self) -> dict[int, MilestoneItem]:
+        return {milestone.id: milestone for milestone in self.milestones}
+
+    def milestone(self, milestone_id: int) -> MilestoneItem:
+        return self._milestones_by_id[milestone_id]
 
 
 @dataclass(frozen=True)
@@ -113,14 +136,18 @@ class Window:
     """The rows a sweep must load; `planning.plan` gives the same answer for any superset.
 
     - recommendations in an open state whose monitoring date is in `monitoring_dates`,
-      or whose target date is on or before `targets_until`;
+      or in an overdue state (`Rules.overdue_states`) whose target date is on or
+      before `targets_until`;
     - meetings whose local day is in `meeting_days`, with every open recommendation
       of the meeting's body whose monitoring date is on or before that day;
     - reports whose response is due in `response_due_dates` and that still have a
-      recommendation awaiting a response, with those recommendations.
+      recommendation awaiting a response, with those recommendations;
+    - milestones not yet done whose due date is in `milestone_dates`, with their
+      recommendations if open.
     """
 
     monitoring_dates: DayRange
     meeting_days: DayRange
     response_due_dates: DayRange
     targets_until: date
+    milestone_dates: DayRange

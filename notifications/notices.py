@@ -21,6 +21,7 @@ class Kind(StrEnum):
     RESPONSE_DUE = "response-due"  # to the chair of the body a report went to
     RESPONSE_OVERDUE = "response-overdue"  # the same, the day after it was due
     TARGET_OVERDUE = "target-overdue"  # to the owner (copy to the clerk), target passed
+    MILESTONE_DUE = "milestone-due"  # to the owner, before each milestone not yet done
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Notice:
     """One notice of one kind, about one item, for one recipient, due on one local day."""
 
     kind: Kind
-    item: str  # what it is about: "rec:12", "meeting:3" or "report:4"
+    item: str  # what it is about: "rec:12", "meeting:3", "report:4" or "milestone:5"
     recipient: str  # one email address
     recipient_name: str
     due_day: date  # the local day it is due to be sent

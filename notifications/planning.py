@@ -9,10 +9,10 @@ A send hour that a spring clock change skips is read in the offset before the ch
 (01:30 becomes 02:30 summer time); one that the autumn change repeats is the first.
 
 Series. The notices of one kind about one thing for one person form a series: the
-lead times before a monitoring date or a response due date, the cadence of an
-overdue target. At each sweep only the latest notice of a series whose send time
-has come is current; the earlier ones are superseded (after a long outage the owner
-gets one reminder, not a backlog).
+lead times before a monitoring date, a milestone's due date or a response due date,
+the cadence of an overdue target. At each sweep only the latest notice of a series
+whose send time has come is current; the earlier ones are superseded (after a long
+outage the owner gets one reminder, not a backlog).
 
 Catch-up. A current notice is `due` while it is still worth sending: up to and
 including the day it warns about (a reminder on the monitoring day itself still
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from config.addresses import same_address
-from notifications.items import ONE_DAY, Contact, DayRange, Snapshot, Window
+from notifications.items import ONE_DAY, Contact, DayRange, RecItem, Snapshot, Window
 from notifications.notices import Kind, Notice
 from workflow.clock import local_day
 
@@ -57,16 +57,19 @@ class Rules:
     tz: ZoneInfo
     send_at: time
     monitoring_lead_days: tuple[int, ...]
+    milestone_lead_days: tuple[int, ...]
     digest_lead_days: int
     response_lead_days: tuple[int, ...]
     overdue_every_days: int
     max_items: int  # the most recommendations one message lists
     clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
-    awaiting_response: str
+    awaiting_response: str  # the state a recommendation awaits its response in
+    overdue_states: frozenset[str]  # the open states a passed target is overdue in
 
     def __post_init__(self) -> None:
-        if not self.monitoring_lead_days or not self.response_lead_days:
+        leads = (self.monitoring_lead_days, self.milestone_lead_days, self.response_lead_days)
+        if not all(leads):
             raise ValueError("lead days must name at least one day")
         if self.overdue_every_days < 1:
             raise ValueError("overdue_every_days must be at least 1")
@@ -80,6 +83,7 @@ class Rules:
             tz=settings.timezone,
             send_at=settings.reminders_send_at,
             monitoring_lead_days=settings.reminders_monitoring_lead_days,
+            milestone_lead_days=settings.reminders_milestone_lead_days,
             digest_lead_days=settings.reminders_digest_lead_days,
             response_lead_days=settings.reminders_response_lead_days,
             overdue_every_days=settings.reminders_overdue_every_days,
@@ -87,6 +91,7 @@ class Rules:
             clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open),
             awaiting_response=table.initial,
+            overdue_states=frozenset(table.overdue),
         )
 
     def send_time(self, day: date) -> datetime:
@@ -155,6 +160,10 @@ def window(rules: Rules, now: datetime, since: datetime | None) -> Window:
             come + _days(max(rules.response_lead_days)),
         ),
         targets_until=come - ONE_DAY,
+        milestone_dates=DayRange(
+            min(today, after + _days(min(rules.milestone_lead_days))),
+            come + _days(max(rules.milestone_lead_days)),
+        ),
     )
 
 
@@ -168,6 +177,7 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime, since: datetime | None
         _chair_digests(snapshot, sweep),
         _response_notices(snapshot, sweep),
         _target_overdue_notices(snapshot, sweep),
+        _milestone_reminders(snapshot, sweep),
     ):
         if sweep.today <= until:
             due[_identity(notice)] = notice
@@ -283,7 +293,8 @@ def _monitored_by_body(
 def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
     leads, every = sweep.rules.response_lead_days, sweep.rules.overdue_every_days
     for report in snapshot.reports:
-        ids = tuple(r.id for r in report.proposed if r.state == sweep.rules.awaiting_response)
+        # What still awaits a response, as loaded: a noted one awaits none.
+        ids = tuple(r.id for r in report.proposed)
         if report.chair is None or not ids:
             continue
         due_on, item, chair = report.response_due_on, f"report:{report.id}", report.chair
@@ -298,7 +309,7 @@ def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]
 
 
 def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
-    open_states, clerk, come = sweep.rules.open_states, sweep.rules.clerk, sweep.come
+    overdue_states, clerk, come = sweep.rules.overdue_states, sweep.rules.clerk, sweep.come
     every = sweep.rules.overdue_every_days
     every_days = _days(every)
 
@@ -310,7 +321,7 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
 
     for rec in snapshot.recommendations:
         target, owner = rec.target_date, rec.owner
-        if rec.state not in open_states or owner is None or target is None:
+        if rec.state not in overdue_states or owner is None or target is None:
             continue
         day = overdue_day(target)
         if day is not None:
@@ -318,3 +329,29 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
             item = f"rec:{rec.id}"
             notice = _notice(Kind.TARGET_OVERDUE, item, owner, day, sweep, None, (rec.id,), cc)
             yield notice, day + every_days
+
+
+def _milestone_reminders(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    """Before each milestone not yet done, to the owner of its open recommendation."""
+    come = sweep.come
+    leads = [_days(lead) for lead in sweep.rules.milestone_lead_days]
+
+    @cache
+    def reminder_day(due_on: date) -> date | None:
+        return _latest_come((due_on - lead for lead in leads), come)
+
+    for milestone in snapshot.milestones:
+        rec = _open_recommendation(snapshot, milestone.recommendation_id, sweep.rules)
+        owner, day = rec.owner if rec else None, reminder_day(milestone.due_on)
+        if rec is None or owner is None or milestone.done_on is not None or day is None:
+            continue
+        item, due_on = f"milestone:{milestone.id}", milestone.due_on
+        yield _notice(Kind.MILESTONE_DUE, item, owner, day, sweep, due_on, (rec.id,)), due_on
+
+
+def _open_recommendation(snapshot: Snapshot, rec_id: int, rules: Rules) -> RecItem | None:
+    try:
+        rec = snapshot.recommendation(rec_id)
+    except KeyError:  # not loaded: it is not open
+        return None
+    return rec if rec.state in rules.open_states else None

@@ -29,7 +29,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from notifications.items import Contact, MeetingItem, RecItem, ReportItem, Snapshot
+from notifications.items import Contact, MeetingItem, MilestoneItem, RecItem, ReportItem, Snapshot
 from notifications.notices import Kind, Message, Notice
 from notifications.planning import Rules
 
@@ -125,7 +125,8 @@ def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -
 
     `notices`: an entry for each of the first `max_items` notices (`notice_count` is
     how many there are in all), with its `due_day`, the date it warns `about` (or
-    None), its `meeting` (digests) or `report` (responses), else None, and its own
+    None), its `meeting` (digests), `report` (responses) or `milestone` (milestones
+    due), each None when the notice is of another kind, and its own
     `recommendations` in its order: as many as the message still lists after the
     entries before, with `count` and `more` for this notice alone.
     """
@@ -161,12 +162,14 @@ def _notice_entry(
     item_id = int(notice.item.rpartition(":")[2])
     is_digest = notice.kind is Kind.CHAIR_DIGEST
     is_response = notice.kind in (Kind.RESPONSE_DUE, Kind.RESPONSE_OVERDUE)
+    is_milestone = notice.kind is Kind.MILESTONE_DUE
     count = len(notice.recommendation_ids)
     return {
         "due_day": notice.due_day,
         "about": notice.about,
         "meeting": _meeting(snapshot.meeting(item_id), rules) if is_digest else None,
         "report": _report(snapshot.report(item_id)) if is_response else None,
+        "milestone": _milestone(snapshot.milestone(item_id), snapshot) if is_milestone else None,
         "recommendations": [_recommendation(snapshot.recommendation(i)) for i in listed],
         "count": count,
         "more": count - len(listed),
@@ -193,6 +196,15 @@ def _report(report: ReportItem) -> dict[str, Any]:
         "response_due_on": report.response_due_on,
         "to_body": report.to_body_name,
         "chair": _contact(report.chair),
+    }
+
+
+def _milestone(milestone: MilestoneItem, snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "number": milestone.number,
+        "title": milestone.title,
+        "due_on": milestone.due_on,
+        "recommendation": snapshot.recommendation(milestone.recommendation_id).code,
     }
 
 

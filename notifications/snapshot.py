@@ -1,10 +1,11 @@
 """Loading a planning `Snapshot`: only the rows a sweep's `Window` says can be due.
 
-Each part is one query over an indexed range (open states by monitoring or target
-date, meetings by start, reports by response due date), so what a sweep reads grows
-with what is due, not with the table. The owner, the body, the report and the latest
-progress update of each recommendation come in the same row; bodies and their chairs,
-a short table, are read once.
+Each part is one query over an indexed range (open states by monitoring date, the
+table's `overdue` states by target date, meetings by start, reports by response due
+date, milestones not yet done by due date), so what a sweep reads grows with what is
+due, not with the table. The owner, the body, the report and the latest progress
+update of each recommendation come in the same row; bodies and their chairs, a short
+table, are read once.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, desc, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, desc, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -23,13 +24,23 @@ from notifications.items import (
     Contact,
     DayRange,
     MeetingItem,
+    MilestoneItem,
     RecItem,
     ReportItem,
     Snapshot,
     Window,
 )
 from notifications.planning import Rules
-from workflow.models import Body, Meeting, Person, ProgressUpdate, Recommendation, Report
+from workflow.models import (
+    Body,
+    Meeting,
+    Milestone,
+    Person,
+    ProgressUpdate,
+    Recommendation,
+    Report,
+)
+from workflow.tracker import awaiting_response
 
 Owner = aliased(Person)
 
@@ -46,11 +57,13 @@ def load_snapshot(session: Session, window: Window, rules: Rules) -> Snapshot:
     bodies = _bodies(connection)
     meetings = _meetings(connection, window, rules, bodies)
     queries = _due_queries(window, rules, meetings)
-    recs, awaiting = _recommendations(connection, queries, bodies, rules.awaiting_response)
+    recs, awaiting = _recommendations(connection, queries, bodies)
+    opened = tuple(rec for rec in recs.values() if rec.state in rules.open_states)
     return Snapshot(
-        recommendations=tuple(rec for rec in recs.values() if rec.state in rules.open_states),
+        recommendations=opened,
         meetings=tuple(meetings),
         reports=_reports(awaiting, recs, bodies, window),
+        milestones=_milestones(connection, window, {rec.id for rec in opened}),
     )
 
 
@@ -87,7 +100,13 @@ def _meetings(
     return meetings
 
 
-Query = tuple[ColumnElement[bool], frozenset[str]]  # an indexed range; the states kept of it
+class Query(NamedTuple):
+    """An indexed range of recommendations, and the states kept of what it finds."""
+
+    where: ColumnElement[bool]
+    states: frozenset[str]
+    # The report's recommendations: keep those that await a response, not by state.
+    awaiting: str | None = None  # the table's initial state
 
 
 def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) -> list[Query]:
@@ -95,18 +114,24 @@ def _due_queries(window: Window, rules: Rules, meetings: Sequence[MeetingItem]) 
     opened = rules.open_states
     is_open = col(Recommendation.state).in_(opened)
     monitoring = col(Recommendation.monitoring_date)
+    overdue = rules.overdue_states
+    is_overdue = col(Recommendation.state).in_(overdue)
     queries: list[Query] = [
-        (is_open & monitoring.between(*_ends(window.monitoring_dates)), opened),
-        (is_open & (col(Recommendation.target_date) <= window.targets_until), opened),
+        Query(is_open & monitoring.between(*_ends(window.monitoring_dates)), opened),
+        Query(is_overdue & (col(Recommendation.target_date) <= window.targets_until), overdue),
         # By report, not by state: a due report has a few recommendations, while
         # those awaiting a response anywhere can be many.
-        (
+        Query(
             col(Recommendation.report_id).in_(_reports_due(window)),
             frozenset({rules.awaiting_response}),
+            awaiting=rules.awaiting_response,
         ),
     ]
     if meetings:
-        queries.append((is_open & _listed_in_digests(meetings, rules), opened))
+        queries.append(Query(is_open & _listed_in_digests(meetings, rules), opened))
+    # By milestone, not by state, as by report above.
+    of_milestones = select(col(Milestone.recommendation_id)).where(_milestones_due(window))
+    queries.append(Query(col(Recommendation.id).in_(of_milestones), opened))
     return queries
 
 
@@ -128,6 +153,43 @@ def _listed_in_digests(meetings: Sequence[MeetingItem], rules: Rules) -> ColumnE
     return (monitoring <= max(last_days.values())) & or_(*of_body)
 
 
+def _milestones_due(window: Window) -> ColumnElement[bool]:
+    due_on = col(Milestone.due_on)
+    return due_on.between(*_ends(window.milestone_dates)) & col(Milestone.done_on).is_(None)
+
+
+_Earlier = aliased(Milestone)
+# A milestone's number is its place among its recommendation's, as `milestone done` counts.
+_NUMBER = (
+    select(func.count())
+    .where(
+        col(_Earlier.recommendation_id) == col(Milestone.recommendation_id),
+        col(_Earlier.id) <= col(Milestone.id),
+    )
+    .correlate(Milestone)
+    .scalar_subquery()
+)
+
+
+def _milestones(
+    connection: Connection, window: Window, open_ids: set[int]
+) -> tuple[MilestoneItem, ...]:
+    """The milestones not yet done due in the window, of the open recommendations loaded."""
+    query = (
+        select(
+            col(Milestone.id),
+            col(Milestone.recommendation_id),
+            _NUMBER.label("number"),
+            col(Milestone.title),
+            col(Milestone.due_on),
+        )
+        .where(_milestones_due(window))
+        .order_by(col(Milestone.due_on), col(Milestone.id))
+    )
+    rows = _rows(connection, query)
+    return tuple(MilestoneItem(*row) for row in rows if row.recommendation_id in open_ids)
+
+
 def _reports_due(window: Window) -> Select[*tuple[Any, ...]]:
     return select(col(Report.id)).where(
         col(Report.response_due_on).between(*_ends(window.response_due_dates))
@@ -138,24 +200,35 @@ _Found = tuple[dict[int, RecItem], list[Row[*tuple[Any, ...]]]]
 
 
 def _recommendations(
-    connection: Connection, queries: Iterable[Query], bodies: dict[int, _Body], awaiting: str
+    connection: Connection, queries: Iterable[Query], bodies: dict[int, _Body]
 ) -> _Found:
     """Return each recommendation the queries find, once, in order of id, and the rows
-    of those `awaiting` a response (in the same order), which `_reports` reads further.
+    of those awaiting a response (in the same order), which `_reports` reads further.
     """
     found: dict[int, RecItem] = {}
     rows: list[Row[*tuple[Any, ...]]] = []
     owners: dict[str, Contact] = {}
-    for condition, states in queries:
-        result = connection.execute(_RECOMMENDATIONS.where(condition))
+    for query in queries:
+        result = connection.execute(_statement(query))
         for row in chain.from_iterable(result.partitions(_BATCH)):
             ident, state = row[_ID], row[_STATE]
-            if state in states and ident not in found:
+            if state not in query.states or (query.awaiting and not row.awaiting):
+                continue
+            if ident not in found:
                 found[ident] = _rec_item(row, bodies, owners)
-                if state == awaiting:
-                    rows.append(row)
+            if query.awaiting:
+                rows.append(row)
     by_id = {ident: found[ident] for ident in sorted(found)}
     return by_id, sorted(rows, key=lambda row: row[_ID])
+
+
+def _statement(query: Query) -> Select[*tuple[Any, ...]]:
+    if query.awaiting is None:
+        return _RECOMMENDATIONS.where(query.where)
+    # Whether each awaits a response is a column, not a condition: in the WHERE
+    # clause it would lead SQLite to read every recommendation in that state.
+    awaiting = awaiting_response(query.awaiting).label("awaiting")
+    return _RECOMMENDATIONS.add_columns(awaiting).where(query.where)
 
 
 _ID, _STATE = 0, 3  # positions in each row of _RECOMMENDATIONS

@@ -351,4 +351,5 @@ def _hull(first: Window, last: Window) -> Window:
         meeting_days=span(first.meeting_days, last.meeting_days),
         response_due_dates=span(first.response_due_dates, last.response_due_dates),
         targets_until=max(first.targets_until, last.targets_until),
+        milestone_dates=span(first.milestone_dates, last.milestone_dates),
     )

@@ -4,8 +4,8 @@ Export adds a `notices` part: each notice that went out (or lapsed and was recor
 missed), by what it was about, to whom and for which day. Import records them as
 settled, so a database moved by export and import does not send them again. Items
 are named as the rest of the document names them (a recommendation by code, a
-report by reference, a meeting by its body and start), since ids differ between
-databases:
+report by reference, a meeting by its body and start, a milestone by its
+recommendation's code and its number there), since ids differ between databases:
 
     "notices": [{"kind": "monitoring-reminder", "about": {"recommendation": "CCS/09/b"},
                  "recipient": "officer@council.example", "due_day": "2027-04-06",
@@ -40,12 +40,14 @@ from workflow.interchange.bulk import Progress
 from workflow.interchange.jsonfile import read_json, write_json
 from workflow.interchange.records import ImportSummary
 from workflow.interchange.update import UpdateSummary
-from workflow.models import Body, Meeting, Recommendation, Report
+from workflow.models import Body, Meeting, Milestone, Recommendation, Report
 
 _NOTICE_KEYS = frozenset({"kind", "about", "recipient", "due_day", "status"})
 _CARRIED = (NoticeStatus.SENT, NoticeStatus.MISSED)
 _ROWS_PER_INSERT = 500
-About = tuple[str, Any]  # ("recommendation", code), ("report", reference), ("meeting", (body, at))
+# ("recommendation", code), ("report", reference), ("meeting", (body, at)),
+# ("milestone", (code, number))
+About = tuple[str, Any]
 
 
 class NoticeRecord(NamedTuple):
@@ -177,6 +179,7 @@ class _Names(NamedTuple):
     recommendations: dict[int, str]
     reports: dict[int, str]
     meetings: dict[int, dict[str, str]]
+    milestones: dict[int, dict[str, Any]]
 
     @classmethod
     def read(cls, connection: Connection) -> _Names:
@@ -190,6 +193,10 @@ class _Names(NamedTuple):
                 ident: {"body": body, "starts_at": _utc(at).isoformat()}
                 for ident, body, at in _rows(connection, meetings)
             },
+            {
+                ident: {"recommendation": code, "number": number}
+                for ident, (code, number) in _numbered_milestones(connection)
+            },
         )
 
     def about(self, item: str) -> dict[str, Any]:
@@ -198,7 +205,22 @@ class _Names(NamedTuple):
             return {"recommendation": self.recommendations[int(ident)]}
         if kind == "report":
             return {"report": self.reports[int(ident)]}
+        if kind == "milestone":
+            return {"milestone": self.milestones[int(ident)]}
         return {"meeting": self.meetings[int(ident)]}
+
+
+def _numbered_milestones(connection: Connection) -> Iterator[tuple[int, tuple[str, int]]]:
+    """Each milestone's id, with its recommendation's code and its number there, from 1."""
+    query = (
+        select(col(Milestone.id), col(Recommendation.code))
+        .join(Recommendation, col(Recommendation.id) == col(Milestone.recommendation_id))
+        .order_by(col(Milestone.recommendation_id), col(Milestone.id))
+    )
+    numbers: dict[str, int] = {}
+    for ident, code in _rows(connection, query):
+        numbers[code] = numbers.get(code, 0) + 1
+        yield ident, (code, numbers[code])
 
 
 def _utc(moment: datetime) -> datetime:
@@ -231,15 +253,25 @@ def _notice(raw: object, path: str, tz: ZoneInfo) -> NoticeRecord:
 
 
 def _about(raw: object, path: str, tz: ZoneInfo) -> About:
-    about = checks.fields(raw, {"recommendation", "report", "meeting"}, (), path)
+    about = checks.fields(raw, {"recommendation", "report", "meeting", "milestone"}, (), path)
     if len(about) != 1:
-        checks.fail(path, "must name one recommendation, report or meeting")
+        checks.fail(path, "must name one recommendation, report, meeting or milestone")
     [(what, value)] = about.items()
+    if what == "milestone":
+        return what, _milestone(value, f"{path}.milestone")
     if what != "meeting":
         return what, checks.line(value, f"{path}.{what}")
     meeting = checks.fields(value, {"body", "starts_at"}, {"body", "starts_at"}, f"{path}.meeting")
     body = checks.line(meeting["body"], f"{path}.meeting.body")
     return what, (body, _utc(checks.instant(meeting["starts_at"], f"{path}.meeting.starts_at", tz)))
+
+
+def _milestone(raw: object, path: str) -> tuple[str, int]:
+    milestone = checks.fields(raw, {"recommendation", "number"}, {"recommendation", "number"}, path)
+    number = milestone["number"]
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        checks.fail(f"{path}.number", f"{number!r} is not a milestone's number, from 1")
+    return checks.line(milestone["recommendation"], f"{path}.recommendation"), number
 
 
 def write_notices(connection: Connection, notices: Sequence[NoticeRecord], now: datetime) -> None:
@@ -291,6 +323,7 @@ class _Items(NamedTuple):
                 "meeting": {
                     (body, _utc(at)): ident for body, at, ident in _rows(connection, meetings)
                 },
+                "milestone": {named: ident for ident, named in _numbered_milestones(connection)},
             }
         )
 
@@ -298,10 +331,20 @@ class _Items(NamedTuple):
         what, name = notice.about
         ident = self.by_kind[what].get(name)
         if ident is None:
-            shown = name if what != "meeting" else f"of {name[0]} at {name[1].isoformat()}"
-            checks.fail(f"{notice.path}.about", f"no {what} {shown!r} is in the database")
-        prefix = {"recommendation": "rec", "report": "report", "meeting": "meeting"}[what]
+            checks.fail(
+                f"{notice.path}.about", f"no {what} {_shown(what, name)} is in the database"
+            )
+        prefixes = {"recommendation": "rec", "report": "report", "meeting": "meeting"}
+        prefix = prefixes.get(what, what)
         return f"{prefix}:{ident}"
+
+
+def _shown(what: str, name: Any) -> str:
+    if what == "meeting":
+        return repr(f"of {name[0]} at {name[1].isoformat()}")
+    if what == "milestone":
+        return f"{name[1]} of {name[0]!r}"
+    return repr(name)
 
 
 def _pairs(connection: Connection, key: Any, value: Any) -> Iterator[tuple[Any, Any]]:

@@ -240,6 +240,14 @@ def test_workflow_show_prints_every_event(cli: Cli) -> None:
         assert f"\n{event} " in out
 
 
+def test_workflow_show_says_which_states_are_open_and_which_overdue(cli: Cli) -> None:
+    lines = cli("workflow", "show")[1].splitlines()
+    assert any(
+        line.startswith("open     endorsed, amended, in_progress, monitored") for line in lines
+    )
+    assert any(line.startswith("overdue  endorsed, amended, in_progress ") for line in lines)
+
+
 def test_workflow_show_draws_mermaid(cli: Cli) -> None:
     out = cli("workflow", "show", "--format", "mermaid")[1]
     assert out.startswith("stateDiagram-v2")

@@ -10,6 +10,7 @@ import pytest
 
 from config import load_workflow_table
 from config.settings import KEYS
+from notifications.notices import Kind
 from rectrack.cli import cli
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -41,6 +42,12 @@ def test_every_setting_is_documented(key: str) -> None:
 @pytest.mark.parametrize("event", [spec.name for spec in load_workflow_table().events])
 def test_every_event_is_in_the_lifecycle_table(event: str) -> None:
     assert f"| `{event}` |" in README
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in Kind])
+def test_every_kind_of_notice_is_in_the_notifications_table(kind: str) -> None:
+    section = README.split("## Notifications", 1)[1].split("\n## ", 1)[0]
+    assert f"| `{kind}` |" in section
 
 
 def test_quick_start_holds_two_commands() -> None:

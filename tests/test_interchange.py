@@ -32,7 +32,10 @@ from sqlmodel import Session, SQLModel, select
 
 from config import load_workflow_table
 from config.periods import Period
-from notifications import transfer
+from notifications import ledger, transfer
+from notifications.ledger import NoticeStatus
+from notifications.models import NoticeRow
+from notifications.notices import Kind, Notice
 from rectrack.cli.demo import demo_document
 from workflow import services
 from workflow.errors import BadInput, InterchangeError, NotAllowed, NotFound
@@ -41,7 +44,7 @@ from workflow.interchange import records as rec
 from workflow.interchange.load import write
 from workflow.interchange.validate import validate_document
 from workflow.lifecycle import Lifecycle
-from workflow.models import Person
+from workflow.models import Milestone, Person, Recommendation
 from workflow.records import Change
 
 TABLE = load_workflow_table()
@@ -953,6 +956,25 @@ def test_a_notice_about_something_not_in_the_database_is_refused_with_its_path(
         )
     assert str(refused.value) == "notices[0].about: no recommendation 'S/9' is in the database"
     assert row_counts(session) == before
+
+
+def test_a_milestone_notice_is_carried_by_its_recommendation_and_number(world: World) -> None:
+    session, code = world.session, make_recommendation(world, "a", "in_progress")
+    rec_id = session.exec(select(Recommendation.id).where(Recommendation.code == code)).one()
+    milestones = [Milestone(recommendation_id=rec_id or 0, title=t) for t in ("Costed", "Out")]
+    session.add_all(milestones)
+    session.flush()
+    item = f"milestone:{milestones[1].id}"
+    notice = Notice(
+        Kind.MILESTONE_DUE, item, OFFICER, "Olive", date(2027, 4, 6), CURRENT_TIME, None
+    )
+    ledger.record(session=session, notices=[notice], now=CURRENT_TIME, status=NoticeStatus.MISSED)
+    [carried] = transfer.settled_notices(session.connection())
+    assert carried["about"] == {"milestone": {"recommendation": code, "number": 2}}
+    session.execute(text("DELETE FROM notice"))
+    records = transfer.check_notices([carried], LONDON)
+    transfer.write_notices(session.connection(), records, CURRENT_TIME)
+    assert session.exec(select(NoticeRow.key)).one() == notice.key
 
 
 def test_a_notice_of_an_unknown_kind_is_refused_with_its_path() -> None:

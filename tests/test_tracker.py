@@ -67,6 +67,11 @@ def test_overdue_are_open_with_their_target_passed(tracked: World, lifecycle: Li
     assert listed(tracked, lifecycle, overdue=True) == ["d"]
 
 
+def test_one_reported_implemented_is_not_overdue(tracked: World, lifecycle: Lifecycle) -> None:
+    make_recommendation(tracked, "g", "monitored", target_date=date(2027, 3, 31))
+    assert listed(tracked, lifecycle, overdue=True) == ["d"]
+
+
 def test_rebased_are_those_whose_target_moved(tracked: World, lifecycle: Lifecycle) -> None:
     assert listed(tracked, lifecycle, rebased=True) == ["e"]
 

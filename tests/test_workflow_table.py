@@ -53,6 +53,19 @@ def test_the_default_table_loads() -> None:
     assert len(table.events) == 11
 
 
+def test_targets_are_overdue_until_the_owner_reports_them_implemented() -> None:
+    table = load_workflow_table()
+    assert table.overdue == ("endorsed", "amended", "in_progress")
+    assert set(table.overdue) < set(table.open)
+
+
+def test_a_table_that_names_no_overdue_states_counts_every_open_one() -> None:
+    data = default_data()
+    data.pop("overdue")
+    table = parse_workflow_table(data)
+    assert table.overdue == table.open
+
+
 def test_a_council_may_rename_an_event(tmp_path: Path) -> None:
     lifecycle = Lifecycle(council_copy(tmp_path, rename_agree), LONDON)
     change = Change("accept", persona(EXECUTIVE), timescale=date(2027, 6, 30))
@@ -185,6 +198,15 @@ BROKEN: dict[str, tuple[Callable[[Data], None], str]] = {
         lambda d: d["open"].append("closed"),
         "open: 'closed' is final, so it cannot be open",
     ),
+    "an overdue state that is not open": (
+        lambda d: d["overdue"].append("proposed"),
+        "overdue: 'proposed' is not open, so no target of it is overdue;"
+        " the open states: endorsed, amended, in_progress, monitored",
+    ),
+    "unknown overdue state": (
+        lambda d: d.update(overdue=["late"]),
+        "overdue: unknown state 'late'",
+    ),
     "unknown key": (lambda d: d.update(colour="blue"), "colour: unknown key"),
     "unknown event key": (
         lambda d: event(d, "agree").update(guard="x"),
@@ -227,7 +249,7 @@ def test_bad_toml_is_refused_with_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(WorkflowTableError) as error:
         council_copy(tmp_path, lambda text: text.replace('name = "start"', "name = start"))
     assert "our-workflow.toml" in str(error.value)
-    assert "line 55" in str(error.value)
+    assert "line 61" in str(error.value)
 
 
 def test_a_table_that_is_not_text_is_refused(tmp_path: Path) -> None:

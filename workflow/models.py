@@ -186,3 +186,4 @@ Index(
 )
 Index("ix_meeting_starts_at", col(Meeting.starts_at))
 Index("ix_report_response_due_on", col(Report.response_due_on))
+Index("ix_milestone_due_on", col(Milestone.due_on))

@@ -39,7 +39,8 @@ class Selection:
     owner_id: int | None = None
     report_id: int | None = None
     body_id: int | None = None  # the body that made them
-    overdue: tuple[tuple[str, ...], date] | None = None  # (open states, today): target passed
+    # (the table's overdue states, today): in one of them with the target passed
+    overdue: tuple[tuple[str, ...], date] | None = None
     rebased: bool = False  # target moved from its baseline
     awaiting: str | None = None  # the initial state: in it with no response yet
 
@@ -66,17 +67,27 @@ def conditions(selection: Selection) -> list[ColumnElement[bool]]:
 def _derived(selection: Selection) -> list[ColumnElement[bool]]:
     rec, where = Recommendation, list[ColumnElement[bool]]()
     if selection.overdue is not None:
-        open_states, today = selection.overdue
-        where.append(and_(col(rec.state).in_(open_states), col(rec.target_date) < today))
+        states, today = selection.overdue
+        where.append(and_(col(rec.state).in_(states), col(rec.target_date) < today))
     if selection.rebased:
         target, baseline = col(rec.target_date), col(rec.original_target_date)
         where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))
     if selection.awaiting is not None:
-        responded = exists().where(
-            col(Response.recommendation_id) == col(rec.id), ~col(Response.undone)
-        )
-        where.append(and_(col(rec.state) == selection.awaiting, ~responded))
+        where.append(awaiting_response(selection.awaiting))
     return where
+
+
+def awaiting_response(initial: str) -> ColumnElement[bool]:
+    """Whether a recommendation still awaits the executive's response, as SQL.
+
+    It does while it is in the table's `initial` state with no response in force. A
+    `note` is a response that leaves it there, so a noted one awaits nothing; an
+    undone response is no longer in force. The tracker's `--awaiting-response` and
+    the response-due and response-overdue notices both go by this.
+    """
+    rec = Recommendation
+    in_force = exists().where(col(Response.recommendation_id) == col(rec.id), ~col(Response.undone))
+    return and_(col(rec.state) == initial, ~in_force)
 
 
 def select_rows(*, session: Session, selection: Selection) -> list[tuple[Recommendation, str]]:

@@ -31,7 +31,9 @@ def filter_options(function: F) -> F:
         click.option("--owner", metavar="EMAIL", help="Those this officer owns."),
         click.option("--report", metavar="REF", help="Those of this report."),
         click.option("--body", metavar="BODY", help="Those the body made."),
-        click.option("--overdue", is_flag=True, help="Open, with the target date passed."),
+        click.option(
+            "--overdue", is_flag=True, help="Target date passed, not yet reported implemented."
+        ),
         click.option("--rebased", is_flag=True, help="The target moved from its baseline."),
         click.option(
             "--awaiting-response", is_flag=True, help="Still waiting for the executive's response."
@@ -135,7 +137,19 @@ def workflow_text(flow: WorkflowTable) -> str:
         )
         for spec in flow.events
     ]
-    return table(rows, ("EVENT", "FROM", "TO", "NEEDS", "WHO MAY"))
+    events = table(rows, ("EVENT", "FROM", "TO", "NEEDS", "WHO MAY"))
+    return f"{events}\n\n{_states_text(flow)}"
+
+
+def _states_text(flow: WorkflowTable) -> str:
+    """What the table says of its states: where one starts and ends, which are open."""
+    rows = [
+        ("initial", flow.initial, "where a recommendation starts"),
+        ("final", ", ".join(flow.final), "nothing leaves them"),
+        ("open", ", ".join(flow.open), "still acted on: notices are about these"),
+        ("overdue", ", ".join(flow.overdue), "a passed target date is overdue in these"),
+    ]
+    return table(rows, ("STATES", "WHICH", "MEANING"))
 
 
 def mermaid(flow: WorkflowTable) -> str:

@@ -26,6 +26,7 @@ from notifications.items import (
     Contact,
     DayRange,
     MeetingItem,
+    MilestoneItem,
     RecItem,
     ReportItem,
     Snapshot,
@@ -193,8 +194,8 @@ def test_it_says_nothing_of_a_response_a_minute_before_the_send_hour() -> None:
     assert due(AWAITING, london(2027, 6, 16, 7, 59)) == []
 
 
-def test_it_says_nothing_of_a_response_once_nothing_is_proposed() -> None:
-    answered = Snapshot(reports=(report(RESPONSE_DUE, rec(5, state="endorsed")),))
+def test_it_says_nothing_of_a_response_once_none_awaits_one() -> None:
+    answered = Snapshot(reports=(report(RESPONSE_DUE),))  # as loaded: agreed or noted
     assert due(answered, london(2027, 6, 16, 8)) == []
 
 
@@ -222,6 +223,27 @@ def test_it_tells_the_owner_and_the_clerk_the_day_after_the_target_passes() -> N
     [notice] = due(OVERDUE, london(2027, 6, 2, 8))
     assert (notice.kind, notice.recipient, notice.cc) == (Kind.TARGET_OVERDUE, OFFICER, (CLERK,))
     assert (notice.due_day, notice.about) == (date(2027, 6, 2), None)
+
+
+@pytest.mark.parametrize(
+    ("state", "told"),
+    [
+        ("endorsed", True),
+        ("amended", True),
+        ("in_progress", True),
+        ("monitored", False),  # reported implemented: it waits for the committee
+        ("closed", False),
+    ],
+)
+def test_a_passed_target_is_overdue_only_until_reported_implemented(state: str, told: bool) -> None:
+    snapshot = Snapshot((rec(state=state, target_date=TARGET),))
+    assert bool(due_days(snapshot, london(2027, 6, 2, 8), Kind.TARGET_OVERDUE)) is told
+
+
+def test_the_overdue_states_come_from_the_workflow_table() -> None:
+    snapshot = Snapshot((rec(state="monitored", target_date=TARGET),))
+    every_open = rules(overdue_states=RULES.open_states)
+    assert plan(snapshot, every_open, london(2027, 6, 2, 8), None).due != []
 
 
 def test_it_says_nothing_of_the_target_before_the_send_hour() -> None:
@@ -255,6 +277,86 @@ def test_a_clerk_who_owns_it_is_not_copied_whatever_the_case_of_the_address() ->
 def test_no_clerk_is_copied_when_none_is_set() -> None:
     [notice] = plan(OVERDUE, rules(), london(2027, 6, 2, 8), None).due
     assert notice.cc == ()
+
+
+# Milestones due
+
+DUE_ON = date(2027, 6, 15)  # a Tuesday: the reminder a week before, on 8 June
+
+
+def milestone(
+    milestone_id: int = 9, rec_id: int = 1, due_on: date = DUE_ON, done_on: date | None = None
+) -> MilestoneItem:
+    return MilestoneItem(milestone_id, rec_id, 2, "Action plan published", due_on, done_on)
+
+
+ON_PLAN = Snapshot((rec(1),), milestones=(milestone(),))  # one milestone to be done
+
+
+def test_it_reminds_the_owner_a_week_before_a_milestone_is_due() -> None:
+    [notice] = due(ON_PLAN, london(2027, 6, 8, 8))
+    assert (notice.kind, notice.item, notice.recipient) == (
+        Kind.MILESTONE_DUE,
+        "milestone:9",
+        OFFICER,
+    )
+    assert (notice.due_day, notice.about, notice.recommendation_ids) == (
+        date(2027, 6, 8),
+        DUE_ON,
+        (1,),
+    )
+
+
+@pytest.mark.parametrize("now", [london(2027, 6, 7, 9), london(2027, 6, 8, 7, 59)])
+def test_it_says_nothing_of_a_milestone_before_its_lead_time(now: datetime) -> None:
+    assert due(ON_PLAN, now) == []
+
+
+def test_a_milestone_done_is_not_reminded_of() -> None:
+    done = Snapshot((rec(1),), milestones=(milestone(done_on=date(2027, 6, 1)),))
+    assert due(done, london(2027, 6, 8, 8)) == []
+
+
+@pytest.mark.parametrize("state", ["proposed", "closed"])
+def test_a_milestone_of_a_recommendation_not_open_is_not_reminded_of(state: str) -> None:
+    snapshot = Snapshot((rec(1, state=state),), milestones=(milestone(),))
+    assert due(snapshot, london(2027, 6, 8, 8)) == []
+
+
+def test_a_milestone_whose_recommendation_was_not_loaded_is_not_reminded_of() -> None:
+    assert due(Snapshot(milestones=(milestone(),)), london(2027, 6, 8, 8)) == []
+
+
+def test_the_latest_milestone_lead_time_supersedes_the_earlier_one() -> None:
+    two_leads = rules(tz=LONDON, milestone_lead_days=(14, 7))
+    [notice] = plan(ON_PLAN, two_leads, london(2027, 6, 9, 8), None).due
+    assert notice.due_day == date(2027, 6, 8)
+
+
+def test_after_an_outage_a_milestone_still_ahead_is_reminded_of_late() -> None:
+    result = plan(ON_PLAN, RULES, london(2027, 6, 14, 10), london(2027, 6, 5, 9))
+    assert [n.due_day for n in result.due] == [date(2027, 6, 8)]
+    assert result.missed == []
+
+
+def test_after_an_outage_a_milestone_passed_is_recorded_missed() -> None:
+    result = plan(ON_PLAN, RULES, london(2027, 6, 16, 0, 5), london(2027, 6, 5, 9))
+    assert result.due == []
+    assert [(n.kind, n.due_day) for n in result.missed] == [(Kind.MILESTONE_DUE, date(2027, 6, 8))]
+
+
+def test_moving_a_milestone_replans_it_under_a_new_key() -> None:
+    now = london(2027, 6, 12, 9)
+    moved = Snapshot((rec(1),), milestones=(milestone(due_on=DUE_ON + timedelta(days=3)),))
+    before, after = due(ON_PLAN, now), due(moved, now)
+    assert [n.due_day for n in after] == [date(2027, 6, 11)]
+    assert {n.key for n in before}.isdisjoint(n.key for n in after)
+
+
+def test_the_milestones_due_for_one_owner_go_in_one_message() -> None:
+    snapshot = Snapshot((rec(1), rec(2)), milestones=(milestone(9, 1), milestone(10, 2)))
+    [message] = group(due(snapshot, london(2027, 6, 8, 8)))
+    assert [n.item for n in message] == ["milestone:10", "milestone:9"]
 
 
 # Local time across the clock changes
@@ -379,6 +481,7 @@ def test_the_rules_come_from_the_settings_and_the_workflow_table() -> None:
     rules = Rules.from_settings(settings, table)
     assert (rules.tz, rules.digest_lead_days, rules.clerk) == (LONDON, 5, CLERK)
     assert (rules.open_states, rules.awaiting_response) == (frozenset(table.open), table.initial)
+    assert rules.overdue_states == frozenset(table.overdue)
 
 
 def test_a_clerk_with_a_display_name_is_copied_by_address() -> None:
@@ -397,6 +500,7 @@ def test_the_window_reaches_as_far_as_the_lead_times() -> None:
         meeting_days=DayRange(date(2027, 6, 1), date(2027, 6, 8)),
         response_due_dates=DayRange(date(2027, 5, 24), date(2027, 6, 15)),
         targets_until=date(2027, 5, 31),
+        milestone_dates=DayRange(date(2027, 6, 1), date(2027, 6, 8)),
     )
 
 
@@ -447,9 +551,14 @@ def sweeps(draw: st.DrawFn) -> tuple[Snapshot, datetime, datetime | None]:
     ]
     proposed = [r for r in recs if r.state == "proposed"]
     reports = [replace(report(draw(days), *proposed), id=i) for i in range(draw(st.integers(0, 3)))]
+    milestones = [
+        milestone(i, draw(st.sampled_from(recs)).id, draw(days), draw(st.none() | days))
+        for i in range(draw(st.integers(0, 4)))
+    ]
     downtime = timedelta(days=draw(st.integers(0, 25)), minutes=draw(st.integers(0, 1439)))
     since = None if draw(st.integers(0, 3)) == 0 else now - downtime
-    return Snapshot(tuple(recs), tuple(meetings), tuple(reports)), now, since
+    snapshot = Snapshot(tuple(recs), tuple(meetings), tuple(reports), tuple(milestones))
+    return snapshot, now, since
 
 
 def load(snapshot: Snapshot, rules: Rules, win: Window) -> Snapshot:
@@ -457,12 +566,21 @@ def load(snapshot: Snapshot, rules: Rules, win: Window) -> Snapshot:
     start, end = win.meeting_days.instants(rules.tz)
     meetings = tuple(m for m in snapshot.meetings if start <= m.starts_at < end)
     bodies = {m.body_id for m in meetings}
+    due_milestones = [
+        m for m in snapshot.milestones if m.due_on in win.milestone_dates and m.done_on is None
+    ]
+    with_milestones = {m.recommendation_id for m in due_milestones}
 
     def wanted(r: RecItem) -> bool:
         monitoring, target = r.monitoring_date, r.target_date
         return r.state in rules.open_states and (
             monitoring in win.monitoring_dates
-            or (target is not None and target <= win.targets_until)
+            or r.id in with_milestones
+            or (
+                r.state in rules.overdue_states
+                and target is not None
+                and target <= win.targets_until
+            )
             or (
                 r.body_id in bodies
                 and monitoring is not None
@@ -471,12 +589,12 @@ def load(snapshot: Snapshot, rules: Rules, win: Window) -> Snapshot:
         )
 
     reports = tuple(
-        r
-        for r in snapshot.reports
-        if r.response_due_on in win.response_due_dates
-        and any(p.state == rules.awaiting_response for p in r.proposed)
+        r for r in snapshot.reports if r.response_due_on in win.response_due_dates and r.proposed
     )
-    return Snapshot(tuple(filter(wanted, snapshot.recommendations)), meetings, reports)
+    recs = tuple(filter(wanted, snapshot.recommendations))
+    opened = {r.id for r in recs}
+    milestones = tuple(m for m in due_milestones if m.recommendation_id in opened)
+    return Snapshot(recs, meetings, reports, milestones)
 
 
 @given(sweeps())

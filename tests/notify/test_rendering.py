@@ -11,13 +11,14 @@ import pytest
 from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT, rules
 from jinja2 import UndefinedError
 
-from notifications.items import Contact, MeetingItem, RecItem, ReportItem, Snapshot
+from notifications.items import Contact, MeetingItem, MilestoneItem, RecItem, ReportItem, Snapshot
 from notifications.notices import Kind, Notice
 from notifications.rendering import SUBJECT_MAX, Renderer, build_context
 
 RULES = rules(clerk=CLERK)
 NASTY = "<script>alert('x')</script> & \"quoted\""
 MEETING_AT = datetime(2027, 4, 20, 17, 0, tzinfo=UTC)  # 18:00 in London (summer time)
+MILESTONE_DUE = date(2027, 4, 13)
 
 
 def recommendation(rec_id: int = 1, **fields: object) -> RecItem:
@@ -38,12 +39,16 @@ def recommendation(rec_id: int = 1, **fields: object) -> RecItem:
     return RecItem(rec_id, **(values | fields))  # type: ignore[arg-type]
 
 
-def snapshot_of(rec: RecItem, meeting_title: str = "Quarterly monitoring") -> Snapshot:
+def snapshot_of(
+    rec: RecItem, meeting_title: str = "Quarterly monitoring", milestone_title: str = "Plan out"
+) -> Snapshot:
     chair = Contact(CHAIR, "Charlotte Chair")
     meeting = MeetingItem(7, 1, PANEL, MEETING_AT, meeting_title, chair)
     proposed = rec._replace(id=2, code=f"{REPORT}/2", state="proposed")
     report = ReportItem(4, REPORT, "Customer Contact Strategy", date(2027, 3, 4), BOARD, chair)
-    return Snapshot((rec,), (meeting,), (replace(report, proposed=(proposed,)),))
+    milestone = MilestoneItem(9, rec.id, 2, milestone_title, MILESTONE_DUE)
+    reports = (replace(report, proposed=(proposed,)),)
+    return Snapshot((rec,), (meeting,), reports, (milestone,))
 
 
 def notice(kind: Kind, recipient: str = OFFICER, name: str = "Olive Officer") -> Notice:
@@ -53,6 +58,7 @@ def notice(kind: Kind, recipient: str = OFFICER, name: str = "Olive Officer") ->
         Kind.CHAIR_DIGEST: ("meeting:7", (1,), date(2027, 4, 20)),
         Kind.RESPONSE_DUE: ("report:4", (2,), date(2027, 3, 4)),
         Kind.RESPONSE_OVERDUE: ("report:4", (2,), None),
+        Kind.MILESTONE_DUE: ("milestone:9", (1,), MILESTONE_DUE),
     }[kind]
     send_at = datetime(2027, 4, 6, 7, tzinfo=UTC)
     cc = (CLERK,) if kind is Kind.TARGET_OVERDUE else ()
@@ -116,7 +122,8 @@ def test_the_html_escapes_everything_users_wrote(renderer: Renderer, kind: Kind)
     rec = recommendation(
         code=NASTY, text=NASTY, body_name=NASTY, latest_update=NASTY, owner=Contact(OFFICER, NASTY)
     )
-    html = renderer.render([notice(kind, name=NASTY)], snapshot_of(rec, NASTY), RULES).html
+    snapshot = snapshot_of(rec, NASTY, NASTY)
+    html = renderer.render([notice(kind, name=NASTY)], snapshot, RULES).html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "&amp;" in html and "&#34;quoted&#34;" in html and "&#39;x&#39;" in html
     assert NASTY in "".join(ElementTree.fromstring(html).itertext())  # well formed, once escaped
@@ -169,6 +176,26 @@ def test_a_group_of_notices_makes_one_message_listing_each(renderer: Renderer) -
     assert (message.to, message.to_name, message.cc) == (OFFICER, "Olive Officer", ())
 
 
+def test_a_milestone_due_names_the_milestone_its_recommendation_and_its_day(
+    renderer: Renderer,
+) -> None:
+    message = renderer.render([notice(Kind.MILESTONE_DUE)], snapshot_of(recommendation()), RULES)
+    assert message.subject == f"Milestone due on Tuesday 13 April 2027: {REPORT}/1, Plan out"
+    said = f"Milestone 2 of your recommendation {REPORT}/1 is due on Tuesday 13 April 2027:"
+    assert said in " ".join(message.text.split())
+    assert said in " ".join("".join(ElementTree.fromstring(message.html).itertext()).split())
+
+
+def test_milestones_due_are_listed_soonest_first(renderer: Renderer) -> None:
+    notices, snapshot = due(Kind.MILESTONE_DUE, 2)
+    later = snapshot.milestones[0]._replace(due_on=MILESTONE_DUE + timedelta(days=1))
+    snapshot = replace(snapshot, milestones=(later, snapshot.milestones[1]))
+    message = renderer.render(notices, snapshot, RULES)
+    assert message.subject == "Milestones due: 2, the first on Tuesday 13 April 2027"
+    text, listed = message.text, "Tuesday 13 April 2027: {}, milestone 1"
+    assert text.index(listed.format(f"{REPORT}/2")) < text.index(f"{REPORT}/1, milestone 1")
+
+
 def test_the_overdue_notice_copies_the_clerk(renderer: Renderer) -> None:
     message = renderer.render([notice(Kind.TARGET_OVERDUE)], snapshot_of(recommendation()), RULES)
     assert message.cc == (CLERK,)
@@ -184,11 +211,14 @@ def due(kind: Kind, count: int) -> tuple[list[Notice], Snapshot]:
         for n in range(1, count + 1)
     )
     fixture = snapshot_of(recommendation())
-    snapshot = Snapshot(recs, fixture.meetings, (replace(fixture.reports[0], proposed=recs),))
+    milestones = tuple(MilestoneItem(rec.id, rec.id, 1, "Plan out", MILESTONE_DUE) for rec in recs)
+    reports = (replace(fixture.reports[0], proposed=recs),)
+    snapshot = Snapshot(recs, fixture.meetings, reports, milestones)
     ids = tuple(rec.id for rec in recs)
-    if kind in (Kind.MONITORING_REMINDER, Kind.TARGET_OVERDUE):
+    if kind in (Kind.MONITORING_REMINDER, Kind.TARGET_OVERDUE, Kind.MILESTONE_DUE):
+        item = "milestone" if kind is Kind.MILESTONE_DUE else "rec"
         return [
-            replace(notice(kind), item=f"rec:{n}", recommendation_ids=(n,)) for n in ids
+            replace(notice(kind), item=f"{item}:{n}", recommendation_ids=(n,)) for n in ids
         ], snapshot
     return [replace(notice(kind), recommendation_ids=ids)], snapshot
 

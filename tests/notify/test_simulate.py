@@ -31,10 +31,11 @@ from notifications.rendering import Renderer
 from notifications.service import DaysOutOfOrder, ServiceApp
 from notifications.sweep import SimulatedDay, simulate
 from workflow.db import new_session
-from workflow.models import Body, Meeting
+from workflow.models import Body, Meeting, Milestone, Recommendation
 
 LONDON = ZoneInfo("Europe/London")
 FIRST, LAST = date(2027, 5, 15), date(2027, 6, 20)
+MILESTONE_DUE = date(2027, 6, 18)  # a Friday: the reminder a week before, on 11 June
 Sent = dict[date, list[tuple[str, str]]]  # day: (recipients, subject), sorted
 
 
@@ -62,7 +63,8 @@ def app(make_app: Callable[..., ServiceApp]) -> ServiceApp:
 
 @pytest.fixture
 def busy(world: World) -> World:
-    """Reminders, a digest and target-overdue notices for two officers in May and June."""
+    """Reminders, a digest, milestones and target-overdue notices for two officers in May and
+    June."""
     make_recommendation(
         world,
         "a",
@@ -78,6 +80,11 @@ def busy(world: World) -> World:
     assert panel.id is not None
     meeting_at = datetime(2027, 6, 16, 18, tzinfo=LONDON)
     world.session.add(Meeting(body_id=panel.id, starts_at=meeting_at, title="Monitoring"))
+    b = world.session.exec(select(Recommendation).where(Recommendation.code == "CCS/09/b")).one()
+    assert b.id is not None
+    world.session.add(Milestone(recommendation_id=b.id, title="Plan out", due_on=MILESTONE_DUE))
+    done = Milestone(recommendation_id=b.id, title="Costed", due_on=MILESTONE_DUE, done_on=FIRST)
+    world.session.add(done)
     world.session.commit()
     return world
 
@@ -107,6 +114,15 @@ def test_it_matches_what_ticks_on_those_days_send(
         day += timedelta(days=1)
     assert {day: messages for day, messages in sent.items() if messages} == expected
     assert len(expected) >= 6  # reminders, digest and overdue notices all took part
+
+
+def test_it_shows_the_milestone_due_and_not_the_one_done(app: ServiceApp, busy: World) -> None:
+    [day] = service.simulate(app, date(2027, 6, 11), date(2027, 6, 11))
+    [message] = [m for m in day.messages if m.kind is Kind.MILESTONE_DUE]
+    assert (message.to, message.subject) == (
+        OTHER_OFFICER,
+        "Milestone due on Friday 18 June 2027: CCS/09/b, Plan out",
+    )
 
 
 def test_it_writes_nothing(app: ServiceApp, busy: World) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
 from workflow.models import Body, Meeting, Person, Recommendation
 from workflow.records import Change
+from workflow.services import monitoring
 
 LONDON = ZoneInfo("Europe/London")
 ONE_DAY = timedelta(days=1)
@@ -148,6 +150,52 @@ def test_the_boards_chair_is_told_the_day_after_the_response_was_due(
     assert "overdue" in email["Subject"]
 
 
+def note(world: World, lifecycle: Lifecycle, code: str, now: datetime) -> None:
+    change = Change("note", world.actor(EXECUTIVE), note="The board notes it.")
+    services.fire(world.session, lifecycle, code, change, now)
+
+
+def plain_body(email: EmailMessage) -> str:
+    body: str = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return body
+
+
+@pytest.mark.parametrize("day", [date(2027, 2, 18), date(2027, 3, 5)])  # due, then overdue
+def test_a_noted_recommendation_is_not_chased_for_a_response_while_a_sibling_is(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage], day: date
+) -> None:
+    awaiting, noted = add_rec(world, "a"), add_rec(world, "b")
+    note(world, lifecycle, noted, at(date(2027, 2, 10)))
+    body = plain_body(first_sent_on(run, received, day))
+    assert awaiting in body and noted not in body
+    assert "1 recommendation still awaits" in " ".join(body.split())
+
+
+def test_a_report_whose_every_proposed_one_is_noted_gets_no_response_notice(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    for code in (add_rec(world, "a"), add_rec(world, "b")):
+        note(world, lifecycle, code, at(date(2027, 2, 10)))
+    for day in (date(2027, 2, 18), date(2027, 3, 5)):
+        assert run(at(day)).sweep.planned == 0
+    assert received == []
+
+
+def test_noting_what_awaited_cancels_the_response_notice_queued_for_it(
+    engine: Engine,
+    app: ServiceApp,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    code = add_rec(world, "a")
+    sweep_at(app, at(date(2027, 2, 18)))  # queued, not sent yet
+    note(world, lifecycle, code, at(date(2027, 2, 18), 9))
+    assert run(at(date(2027, 2, 18), 9)).sweep.cancelled == 1
+    assert received == [] and outbox_statuses(engine) == ["cancelled"]
+
+
 def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     world: World, run: Run, received: list[EmailMessage]
 ) -> None:
@@ -155,6 +203,18 @@ def test_the_owner_and_the_clerk_hear_the_day_after_the_target_passes(
     email = first_sent_on(run, received, date(2027, 5, 2))
     assert email["To"].addresses[0].addr_spec == OFFICER
     assert email["Cc"].addresses[0].addr_spec == CLERK
+
+
+def test_reporting_it_implemented_stops_the_overdue_notices(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1), target_date=date(2027, 5, 1))
+    first_sent_on(run, received, date(2027, 5, 2))
+    change = Change("report_implemented", world.actor(OFFICER), note="Done, late.")
+    services.fire(world.session, lifecycle, code, change, at(date(2027, 5, 3), 10))
+    received.clear()
+    assert run(at(date(2027, 5, 9))).sweep.planned == 0  # the next of the cadence
+    assert received == []
 
 
 def test_a_clerk_with_a_display_name_is_copied_by_address(
@@ -169,6 +229,104 @@ def test_a_clerk_with_a_display_name_is_copied_by_address(
         lambda now: service.tick(named, now, force=True), received, date(2027, 5, 2)
     )
     assert [a.addr_spec for a in email["Cc"].addresses] == [CLERK]
+
+
+# Milestones due
+
+
+MILESTONE_DUE = date(2027, 6, 22)  # a Tuesday: the reminder a week before, on 15 June
+
+
+def add_milestone(world: World, lifecycle: Lifecycle, code: str, title: str) -> None:
+    monitoring.add_milestone(
+        world.session, lifecycle, code, world.actor(CLERK), at(date(2027, 5, 1)),
+        title=title, due_on=MILESTONE_DUE,
+    )  # fmt: skip
+
+
+def milestone_done(world: World, lifecycle: Lifecycle, code: str, now: datetime) -> None:
+    actor = world.actor(OFFICER)
+    monitoring.milestone_done(world.session, lifecycle, code, actor, now, number=1)
+
+
+def test_the_owner_is_told_a_week_before_a_milestone_is_due(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1))
+    add_milestone(world, lifecycle, code, "Action plan published")
+    email = first_sent_on(run, received, MILESTONE_DUE - timedelta(days=7))
+    assert email["To"].addresses[0].addr_spec == OFFICER
+    assert str(email["Subject"]) == (
+        f"Milestone due on Tuesday 22 June 2027: {code}, Action plan published"
+    )
+
+
+def test_a_milestone_done_before_its_reminder_is_not_reminded_of(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1))
+    add_milestone(world, lifecycle, code, "Action plan published")
+    milestone_done(world, lifecycle, code, at(date(2027, 6, 10)))
+    assert run(at(MILESTONE_DUE - timedelta(days=7))).sweep.planned == 0
+    assert received == []
+
+
+def test_marking_a_milestone_done_cancels_the_reminder_queued_for_it(
+    engine: Engine,
+    app: ServiceApp,
+    world: World,
+    lifecycle: Lifecycle,
+    run: Run,
+    received: list[EmailMessage],
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1))
+    add_milestone(world, lifecycle, code, "Action plan published")
+    reminded = at(MILESTONE_DUE - timedelta(days=7))
+    sweep_at(app, reminded)  # queued, not sent yet
+    milestone_done(world, lifecycle, code, reminded + timedelta(hours=1))
+    assert run(reminded + timedelta(hours=1)).sweep.cancelled == 1
+    assert received == [] and outbox_statuses(engine) == ["cancelled"]
+
+
+def test_after_downtime_a_milestone_still_ahead_is_reminded_of_late(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1))
+    add_milestone(world, lifecycle, code, "Action plan published")
+    run(at(date(2027, 6, 10)))
+    report = run(at(date(2027, 6, 21), 10))  # down since 10 June, the day before it is due
+    assert (report.summary()["sent"], report.sweep.missed) == (1, 0)
+    assert "Milestone due on Tuesday 22 June 2027" in received[0]["Subject"]
+
+
+def test_after_downtime_a_milestone_passed_is_recorded_missed(
+    world: World, lifecycle: Lifecycle, run: Run, received: list[EmailMessage]
+) -> None:
+    code = watch(world, monitoring_date=date(2027, 9, 1))
+    add_milestone(world, lifecycle, code, "Action plan published")
+    run(at(date(2027, 6, 10)))
+    assert run(at(MILESTONE_DUE + ONE_DAY, 10)).sweep.missed == 1
+    assert received == []
+
+
+def test_the_milestones_due_for_one_owner_come_in_one_email_read_as_they_would_be(
+    world: World, lifecycle: Lifecycle, run: Run, wire: list[bytes]
+) -> None:
+    first, second = (watch(world, ref, monitoring_date=date(2027, 9, 1)) for ref in "ab")
+    add_milestone(world, lifecycle, first, "Business case agreed")
+    add_milestone(world, lifecycle, second, "Action plan <published> & shared")
+    run(at(MILESTONE_DUE - timedelta(days=7)))
+    [sent] = wire
+    email = message_from_bytes(sent, policy=policy.default)
+    assert isinstance(email, EmailMessage)
+    text, html = (email.get_body((part,)).get_content() for part in ("plain", "html"))  # type: ignore[union-attr]
+    assert str(email["Subject"]) == "Milestones due: 2, the first on Tuesday 22 June 2027"
+    read = " ".join(text.split())  # as wrapped for a mail client, read as a whole
+    assert f"* Tuesday 22 June 2027: {first}, milestone 1: Business case agreed" in read
+    assert (
+        f"* Tuesday 22 June 2027: {second}, milestone 1: Action plan <published> & shared" in read
+    )
+    assert "Action plan &lt;published&gt; &amp; shared" in html
 
 
 # Once, and only while it holds

@@ -29,7 +29,7 @@ class RecFilters:
     owner: str | None = None  # an email
     report: str | None = None  # a reference
     body: str | None = None  # the name of the body that made them
-    overdue: bool = False  # open, with the target date passed
+    overdue: bool = False  # target date passed in an `overdue` state: not reported implemented
     rebased: bool = False  # the target moved from its baseline
     awaiting_response: bool = False  # still waiting for the executive's response
 
@@ -54,7 +54,7 @@ class RecFilters:
             owner_id=owner,
             report_id=report_id,
             body_id=body_id,
-            overdue=(table.open, today) if self.overdue else None,
+            overdue=(table.overdue, today) if self.overdue else None,
             rebased=self.rebased,
             awaiting=table.initial if self.awaiting_response else None,
         )
