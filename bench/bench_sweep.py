@@ -69,7 +69,8 @@ SELECT_RECS = (
     " LEFT OUTER JOIN person o ON o.id = r.owner_id WHERE "
 )
 PROGRESS_UPDATE = (
-    "INSERT INTO progressupdate (recommendation_id, note, rag, at) VALUES (?, ?, ?, ?)"
+    "INSERT INTO progressupdate (recommendation_id, note, rag, at, effective_on)"
+    " VALUES (?, ?, ?, ?, ?)"
 )
 TEXT = "Publish a customer contact strategy with service standards and report on it yearly."
 IS_OPEN = f"r.state IN ({', '.join('?' * len(OPEN_STATES))})"
@@ -141,9 +142,10 @@ def recommendation_rows(kinds: list[str]) -> Iterator[tuple[Any, ...]]:
 
 
 def update_rows(rows: int) -> Iterator[tuple[Any, ...]]:
-    at = utc_text(NOW - timedelta(days=20))
+    at = NOW - timedelta(days=20)
     for i in range(1, rows + 1):
-        yield i, f"Progress on recommendation {i}: the draft is with the board.", "amber", at
+        note = f"Progress on recommendation {i}: the draft is with the board."
+        yield i, note, "amber", utc_text(at), at.date().isoformat()
 
 
 def people() -> Iterator[tuple[Any, ...]]:
