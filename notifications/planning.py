@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from config.addresses import same_address
+from notifications.agenda import agendas
 from notifications.items import ONE_DAY, Contact, DayRange, Snapshot, Window
 from notifications.notices import Kind, Notice
 from workflow.clock import local_day
@@ -64,6 +65,8 @@ class Rules:
     clerk: str | None  # the bare address copied on target-overdue notices
     open_states: frozenset[str]
     awaiting_response: str
+    notes: frozenset[str]  # the responses that commit to nothing (the table's notes)
+    final_states: frozenset[str]
 
     def __post_init__(self) -> None:
         if not self.monitoring_lead_days or not self.response_lead_days:
@@ -87,6 +90,8 @@ class Rules:
             clerk=settings.clerk.address if settings.clerk else None,
             open_states=frozenset(table.open),
             awaiting_response=table.initial,
+            notes=table.notes(),
+            final_states=frozenset(table.final),
         )
 
     def send_time(self, day: date) -> datetime:
@@ -250,34 +255,20 @@ def _monitoring_reminders(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candid
 
 
 def _chair_digests(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    """A digest before each meeting whose agenda lists anything (see `notifications.agenda`)."""
     lead, tz = _days(sweep.rules.digest_lead_days), sweep.rules.tz
     meetings = [
-        (meeting, meeting.chair, local_day(meeting.starts_at, tz))
+        meeting
         for meeting in snapshot.meetings
-        if meeting.chair is not None
+        if meeting.chair is not None and local_day(meeting.starts_at, tz) - lead <= sweep.come
     ]
-    meetings = [(m, chair, on) for m, chair, on in meetings if on - lead <= sweep.come]
-    monitored = _monitored_by_body(snapshot, sweep.rules, {m.body_id for m, _, _ in meetings})
-    for meeting, chair, meeting_day in meetings:
-        due = sorted(rec for rec in monitored[meeting.body_id] if rec[0] <= meeting_day)
-        if due:
-            ids = tuple(rec_id for _, _, rec_id in due)
-            day, item = meeting_day - lead, f"meeting:{meeting.id}"
+    for agenda in agendas(snapshot, meetings, sweep.rules):
+        chair, meeting_day = agenda.meeting.chair, agenda.meeting_day
+        if chair is not None and not agenda.is_empty:
+            day, item = meeting_day - lead, f"meeting:{agenda.meeting.id}"
+            ids = agenda.recommendation_ids()
             notice = _notice(Kind.CHAIR_DIGEST, item, chair, day, sweep, meeting_day, ids)
             yield notice, meeting_day
-
-
-def _monitored_by_body(
-    snapshot: Snapshot, rules: Rules, bodies: set[int]
-) -> dict[int, list[tuple[date, str, int]]]:
-    """The open recommendations of `bodies` with a monitoring date: (date, code, id) by body."""
-    # Only the bodies meeting soon: most of a sweep's recommendations are of no digest.
-    monitored: dict[int, list[tuple[date, str, int]]] = {body_id: [] for body_id in bodies}
-    for rec in snapshot.recommendations:
-        listed, monitoring = monitored.get(rec.body_id), rec.monitoring_date
-        if listed is not None and monitoring is not None and rec.state in rules.open_states:
-            listed.append((monitoring, rec.code, rec.id))
-    return monitored
 
 
 def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
