@@ -32,7 +32,7 @@ new due day and so a new key.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import chain
@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from config.addresses import same_address
 from notifications.agenda import agendas
 from notifications.items import ONE_DAY, Contact, DayRange, Snapshot, Window
-from notifications.notices import Kind, Notice
+from notifications.notices import Kind, Notice, Unsendable
 from workflow.clock import local_day
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ class Rules:
 class Plan:
     due: list[Notice]  # to send now (some late)
     missed: list[Notice]  # lapsed since the previous sweep: to record, not to send
+    # due now but with nobody to go to: to say, never to pass over in silence
+    unsendable: list[Unsendable] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,11 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime, since: datetime | None
             due[_identity(notice)] = notice
         elif _missed(notice, until, sweep):
             missed[_identity(notice)] = notice
-    return Plan(due=_in_order(due.values()), missed=_in_order(missed.values()))
+    return Plan(
+        due=_in_order(due.values()),
+        missed=_in_order(missed.values()),
+        unsendable=unsendable(snapshot, rules, now),
+    )
 
 
 # What `Notice.key` is made of: as unique as the key, and cheaper than its text.
@@ -309,3 +315,61 @@ def _target_overdue_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Cand
             item = f"rec:{rec.id}"
             notice = _notice(Kind.TARGET_OVERDUE, item, owner, day, sweep, None, (rec.id,), cc)
             yield notice, day + every_days
+
+
+# Unsendable notices. A notice needs someone to go to: a recommendation's owner, a
+# body's chair. Those that would be due but for that are planned as if a stand-in
+# were there, by the very rules that plan the others, and reported instead.
+
+_NOBODY = Contact("", "")  # the stand-in: no address is empty but this one
+
+
+def unsendable(snapshot: Snapshot, rules: Rules, now: datetime) -> list[Unsendable]:
+    """Return the notices due at `now` that cannot go, for want of an owner or a chair."""
+    stand_in = _with_stand_ins(snapshot)
+    if stand_in is None:
+        return []
+    due = plan(stand_in, rules, now, None).due
+    return [
+        _unsendable(notice, snapshot, rules)
+        for notice in due
+        if notice is not None and notice.recipient == _NOBODY.email
+    ]
+
+
+def _with_stand_ins(snapshot: Snapshot) -> Snapshot | None:
+    """The part of `snapshot` that lacks a recipient, with the stand-in in its place.
+
+    None when nothing lacks one. A chairless body's meetings keep every one of its
+    recommendations, as its agenda lists them whoever owns them.
+    """
+    chairless = {meeting.body_id for meeting in snapshot.meetings if meeting.chair is None}
+    recs = tuple(
+        rec._replace(owner=_NOBODY) if rec.owner is None else rec
+        for rec in snapshot.recommendations
+        if rec.owner is None or rec.body_id in chairless
+    )
+    meetings = tuple(replace(m, chair=_NOBODY) for m in snapshot.meetings if m.chair is None)
+    reports = tuple(replace(r, chair=_NOBODY) for r in snapshot.reports if r.chair is None)
+    if not (meetings or reports or any(rec.owner is _NOBODY for rec in recs)):
+        return None
+    return replace(snapshot, recommendations=recs, meetings=meetings, reports=reports)
+
+
+def _unsendable(notice: Notice, snapshot: Snapshot, rules: Rules) -> Unsendable:
+    kind, item = notice.kind, notice.item
+    what, _, ident = item.partition(":")
+    if what == "meeting":
+        meeting = snapshot.meeting(int(ident))
+        day = local_day(meeting.starts_at, rules.tz)
+        about, why = (
+            f"the {meeting.body_name} meeting on {day}",
+            f"{meeting.body_name} has no chair",
+        )
+    elif what == "report":
+        report = snapshot.report(int(ident))
+        about, why = f"report {report.reference}", f"{report.to_body_name} has no chair"
+    else:
+        code = snapshot.recommendation(int(ident)).code
+        about, why = code, f"{code} has no owner"
+    return Unsendable(kind, item, about, why, notice.due_day)
