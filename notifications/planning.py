@@ -27,6 +27,10 @@ sweep) nothing is missed; superseded notices are never missed, only lapsed ones.
 earlier sweeps, so the outbox can tell which queued notice has lapsed, been closed
 or moved (it is no longer in the plan). Re-planning is free: a changed date gives a
 new due day and so a new key.
+
+Unsendable. A notice due now with nobody to go to (a body with no chair, a
+recommendation with no owner) is not dropped: the plan lists it as `unsendable`,
+with why, for the front ends to say.
 """
 
 from __future__ import annotations
@@ -331,9 +335,7 @@ def unsendable(snapshot: Snapshot, rules: Rules, now: datetime) -> list[Unsendab
         return []
     due = plan(stand_in, rules, now, None).due
     return [
-        _unsendable(notice, snapshot, rules)
-        for notice in due
-        if notice is not None and notice.recipient == _NOBODY.email
+        _unsendable(notice, snapshot, rules) for notice in due if notice.recipient == _NOBODY.email
     ]
 
 

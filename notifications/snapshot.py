@@ -5,6 +5,10 @@ date, meetings by start, reports by response due date), so what a sweep reads gr
 with what is due, not with the table. The owner, the body, the report and the latest
 progress update of each recommendation come in the same row; bodies and their chairs,
 a short table, are read once.
+
+The chairs' agendas (`AgendaRecords`) are read only for the bodies meeting in the
+window: their previous meetings, their recommendations still proposed, and what
+was amended, turned red or closed since, each by the day it happened.
 """
 
 from __future__ import annotations
@@ -421,6 +425,12 @@ def _proposed_of(
         .outerjoin(Response, col(Response.id) == _IN_FORCE)
         .where(col(Recommendation.report_id).in_(_of_bodies(periods)))
         .where(col(Recommendation.state) == rules.awaiting_response)
+        # Noted, or of a report due before a meeting: those awaiting a later response
+        # are of no agenda yet.
+        .where(
+            col(Response.decision).in_(rules.notes)
+            | (col(Report.response_due_on) < max(last_days.values()))
+        )
     )
     noted: list[NotedItem] = []
     awaiting: dict[int, list[Row[*tuple[Any, ...]]]] = {}
@@ -475,7 +485,6 @@ def _turned_red(
             col(_RAG_BEFORE.recommendation_id) == col(ProgressUpdate.recommendation_id),
             col(_RAG_BEFORE.rag).is_not(None),
             ~col(_RAG_BEFORE.undone),
-            col(_RAG_BEFORE.id) != col(ProgressUpdate.id),
             tuple_(col(_RAG_BEFORE.effective_on), col(_RAG_BEFORE.id))
             < tuple_(col(ProgressUpdate.effective_on), col(ProgressUpdate.id)),
         )

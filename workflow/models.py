@@ -187,6 +187,7 @@ Index("ix_meeting_starts_at", col(Meeting.starts_at))
 Index("ix_report_response_due_on", col(Report.response_due_on))
 # A chair's agenda reads the reports of the bodies meeting soon, and what happened to
 # their recommendations since each body's last meeting, by the day it happened.
+Index("ix_meeting_body_id_starts_at", col(Meeting.body_id), col(Meeting.starts_at))
 Index(
     "ix_report_from_body_id_submitted_on",
     col(Report.from_body_id),

@@ -18,7 +18,7 @@ from factories import (
 from sqlmodel import select
 
 from notifications.agenda import Agenda, agenda_of
-from notifications.items import Snapshot
+from notifications.items import AgendaRecords, Snapshot
 from notifications.notices import Kind
 from notifications.planning import plan, window
 from notifications.snapshot import load_snapshot
@@ -241,3 +241,11 @@ def test_the_digest_goes_when_only_a_response_is_overdue(panel: World) -> None:
 def test_no_digest_goes_when_the_agenda_is_empty(panel: World) -> None:
     make_recommendation(panel, "a", "in_progress", monitoring_date=date(2027, 5, 15))
     assert digests(panel) == []
+
+
+def test_nothing_of_an_agenda_is_read_while_no_body_meets_in_the_window(
+    panel: World, lifecycle: Lifecycle
+) -> None:
+    sign_off(panel, lifecycle, make_recommendation(panel, "a", "monitored"), date(2027, 3, 20))
+    make_recommendation(panel, "b")  # its report's response is overdue
+    assert snapshot_at(panel, at(date(2027, 3, 25), 9)).agenda == AgendaRecords()

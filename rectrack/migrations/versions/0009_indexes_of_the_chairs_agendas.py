@@ -3,9 +3,10 @@
 A digest is now the chair's agenda: beside what is due for review, it lists the
 body's recommendations noted or awaiting an overdue response, and what was
 re-based, turned red or closed since the body's previous meeting. The sweep reads
-these for the bodies meeting soon: their reports by body, each's recommendations
-by state, and amendments, progress updates and closures by the day they happened,
-so that what it reads follows the days since the last meeting, not the history.
+these for the bodies meeting soon: each one's previous meeting, its reports, their
+recommendations by state, and amendments, progress updates and closures by the day
+they happened, so that what it reads follows the days since the last meeting, not
+the history.
 
 Revision ID: 0009
 Revises: 0008
@@ -23,6 +24,7 @@ depends_on = None
 
 # (table, index, columns)
 AGENDA_INDEXES = (
+    ("meeting", "ix_meeting_body_id_starts_at", ["body_id", "starts_at"]),
     ("report", "ix_report_from_body_id_submitted_on", ["from_body_id", "submitted_on"]),
     ("recommendation", "ix_recommendation_state_report_id", ["state", "report_id"]),
     ("amendment", "ix_amendment_endorsed_on", ["endorsed_on"]),
