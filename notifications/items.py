@@ -1,15 +1,18 @@
 """What notices are about, as a sweep loads them: a `Snapshot` of plain records.
 
 Recommendations, meetings, reports and milestones (the `item` of a notice:
-"rec:12", "meeting:3", "report:4", "milestone:5"), with the people to tell; and the
-`Window` of rows a sweep must load, by ranges of local days. Planning and rendering
-read these; only `snapshot.py` reads the database to make them.
+"rec:12", "meeting:3", "report:4", "milestone:5"), with the people to tell; what
+chairs' agendas list beside them (`AgendaRecords`); and the `Window` of rows a
+sweep must load, by ranges of local days. Planning and rendering read these; only
+`snapshot.py` reads the database to make them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -82,6 +85,60 @@ class MilestoneItem(NamedTuple):
     done_on: date | None = None
 
 
+class Happened(StrEnum):
+    """What a chair's agenda reports of a recommendation since the body's last meeting."""
+
+    REBASED = "rebased"  # an endorsed amendment moved its target date
+    TURNED_RED = "turned red"  # a progress update gave it RAG red when it was not
+    CLOSED = "closed"
+
+
+class Happening(NamedTuple):
+    """One thing that happened to a recommendation, on the day it happened (effective)."""
+
+    what: Happened
+    rec: RecItem
+    on: date
+    target_before: date | None = None  # re-based: the target it had
+    target_after: date | None = None  # and the one it was given
+    outcome: str | None = None  # closed: how (implemented, rejected, ...)
+    by: str | None = None  # re-based: the body that endorsed it
+
+
+class NotedItem(NamedTuple):
+    """A recommendation still `proposed` whose response in force is a note."""
+
+    rec: RecItem
+    noted_on: date
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class AgendaRecords:
+    """What chairs' agendas list beside what is due, for the bodies meeting in the window.
+
+    `previous_meetings` has each meeting's previous meeting of its body (not
+    cancelled), by meeting id, as the local day; a meeting with none is absent.
+    `first_reports` has the day each of those bodies first submitted a report.
+    `overdue` holds the reports of those bodies whose response was due before the
+    last of their meetings, each with what still awaits a response (no response in
+    force), and `happenings` what was re-based, turned red or closed since the
+    earliest of their previous meetings.
+    """
+
+    previous_meetings: Mapping[int, date] = field(default_factory=dict)
+    first_reports: Mapping[int, date] = field(default_factory=dict)
+    noted: tuple[NotedItem, ...] = ()
+    overdue: tuple[ReportItem, ...] = ()
+    happenings: tuple[Happening, ...] = ()
+
+    def recommendations(self) -> Iterator[RecItem]:
+        """Every recommendation these records name."""
+        yield from (noted.rec for noted in self.noted)
+        yield from (rec for report in self.overdue for rec in report.proposed)
+        yield from (happening.rec for happening in self.happenings)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The rows that can be due, as loaded for one sweep (see `window`)."""
@@ -90,11 +147,13 @@ class Snapshot:
     meetings: tuple[MeetingItem, ...] = ()
     reports: tuple[ReportItem, ...] = ()
     milestones: tuple[MilestoneItem, ...] = ()
+    agenda: AgendaRecords = AgendaRecords()
 
     @cached_property
     def _by_id(self) -> tuple[dict[int, RecItem], dict[int, MeetingItem], dict[int, ReportItem]]:
         proposed = (rec for report in self.reports for rec in report.proposed)
-        recs = {rec.id: rec for rec in (*proposed, *self.recommendations)}
+        recs = {rec.id: rec for rec in (*self.agenda.recommendations(), *proposed)}
+        recs.update((rec.id, rec) for rec in self.recommendations)
         return recs, {m.id: m for m in self.meetings}, {r.id: r for r in self.reports}
 
     def recommendation(self, rec_id: int) -> RecItem:

@@ -70,3 +70,19 @@ class Email:
     message_id: str
     at: datetime
     content: bytes  # ASCII, CRLF line ends: sent as it is by every attempt
+
+
+@dataclass(frozen=True)
+class Unsendable:
+    """A notice that is due but cannot go, and why: it has nobody to go to."""
+
+    kind: Kind
+    item: str  # what it is about, as a notice names it: "rec:12", "meeting:3"
+    about: str  # the same in words: "CCS/09/a", "Audit Committee meeting on ..."
+    why: str  # "Audit Committee has no chair", "CCS/09/a has no owner"
+    due_day: date
+
+    @property
+    def line(self) -> str:
+        """One line for people: the kind, what it is about, and why it cannot go."""
+        return f"{self.kind.value} about {self.about}: {self.why}"

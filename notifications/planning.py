@@ -27,12 +27,16 @@ sweep) nothing is missed; superseded notices are never missed, only lapsed ones.
 earlier sweeps, so the outbox can tell which queued notice has lapsed, been closed
 or moved (it is no longer in the plan). Re-planning is free: a changed date gives a
 new due day and so a new key.
+
+Unsendable. A notice due now with nobody to go to (a body with no chair, a
+recommendation with no owner) is not dropped: the plan lists it as `unsendable`,
+with why, for the front ends to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import chain
@@ -41,8 +45,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from config.addresses import same_address
+from notifications.agenda import agendas
 from notifications.items import ONE_DAY, Contact, DayRange, RecItem, Snapshot, Window
-from notifications.notices import Kind, Notice
+from notifications.notices import Kind, Notice, Unsendable
 from workflow.clock import local_day
 
 if TYPE_CHECKING:
@@ -66,6 +71,8 @@ class Rules:
     open_states: frozenset[str]
     awaiting_response: str  # the state a recommendation awaits its response in
     overdue_states: frozenset[str]  # the open states a passed target is overdue in
+    notes: frozenset[str]  # the responses that commit to nothing (the table's notes)
+    final_states: frozenset[str]
 
     def __post_init__(self) -> None:
         leads = (self.monitoring_lead_days, self.milestone_lead_days, self.response_lead_days)
@@ -92,6 +99,8 @@ class Rules:
             open_states=frozenset(table.open),
             awaiting_response=table.initial,
             overdue_states=frozenset(table.overdue),
+            notes=table.notes(),
+            final_states=frozenset(table.final),
         )
 
     def send_time(self, day: date) -> datetime:
@@ -108,6 +117,8 @@ class Rules:
 class Plan:
     due: list[Notice]  # to send now (some late)
     missed: list[Notice]  # lapsed since the previous sweep: to record, not to send
+    # due now but with nobody to go to: to say, never to pass over in silence
+    unsendable: list[Unsendable] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -183,7 +194,11 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime, since: datetime | None
             due[_identity(notice)] = notice
         elif _missed(notice, until, sweep):
             missed[_identity(notice)] = notice
-    return Plan(due=_in_order(due.values()), missed=_in_order(missed.values()))
+    return Plan(
+        due=_in_order(due.values()),
+        missed=_in_order(missed.values()),
+        unsendable=unsendable(snapshot, rules, now),
+    )
 
 
 # What `Notice.key` is made of: as unique as the key, and cheaper than its text.
@@ -260,34 +275,20 @@ def _monitoring_reminders(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candid
 
 
 def _chair_digests(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
+    """A digest before each meeting whose agenda lists anything (see `notifications.agenda`)."""
     lead, tz = _days(sweep.rules.digest_lead_days), sweep.rules.tz
     meetings = [
-        (meeting, meeting.chair, local_day(meeting.starts_at, tz))
+        meeting
         for meeting in snapshot.meetings
-        if meeting.chair is not None
+        if meeting.chair is not None and local_day(meeting.starts_at, tz) - lead <= sweep.come
     ]
-    meetings = [(m, chair, on) for m, chair, on in meetings if on - lead <= sweep.come]
-    monitored = _monitored_by_body(snapshot, sweep.rules, {m.body_id for m, _, _ in meetings})
-    for meeting, chair, meeting_day in meetings:
-        due = sorted(rec for rec in monitored[meeting.body_id] if rec[0] <= meeting_day)
-        if due:
-            ids = tuple(rec_id for _, _, rec_id in due)
-            day, item = meeting_day - lead, f"meeting:{meeting.id}"
+    for agenda in agendas(snapshot, meetings, sweep.rules):
+        chair, meeting_day = agenda.meeting.chair, agenda.meeting_day
+        if chair is not None and not agenda.is_empty:
+            day, item = meeting_day - lead, f"meeting:{agenda.meeting.id}"
+            ids = agenda.recommendation_ids()
             notice = _notice(Kind.CHAIR_DIGEST, item, chair, day, sweep, meeting_day, ids)
             yield notice, meeting_day
-
-
-def _monitored_by_body(
-    snapshot: Snapshot, rules: Rules, bodies: set[int]
-) -> dict[int, list[tuple[date, str, int]]]:
-    """The open recommendations of `bodies` with a monitoring date: (date, code, id) by body."""
-    # Only the bodies meeting soon: most of a sweep's recommendations are of no digest.
-    monitored: dict[int, list[tuple[date, str, int]]] = {body_id: [] for body_id in bodies}
-    for rec in snapshot.recommendations:
-        listed, monitoring = monitored.get(rec.body_id), rec.monitoring_date
-        if listed is not None and monitoring is not None and rec.state in rules.open_states:
-            listed.append((monitoring, rec.code, rec.id))
-    return monitored
 
 
 def _response_notices(snapshot: Snapshot, sweep: _Sweep) -> Iterator[_Candidate]:
@@ -355,3 +356,59 @@ def _open_recommendation(snapshot: Snapshot, rec_id: int, rules: Rules) -> RecIt
     except KeyError:  # not loaded: it is not open
         return None
     return rec if rec.state in rules.open_states else None
+
+
+# Unsendable notices. A notice needs someone to go to: a recommendation's owner, a
+# body's chair. Those that would be due but for that are planned as if a stand-in
+# were there, by the very rules that plan the others, and reported instead.
+
+_NOBODY = Contact("", "")  # the stand-in: no address is empty but this one
+
+
+def unsendable(snapshot: Snapshot, rules: Rules, now: datetime) -> list[Unsendable]:
+    """Return the notices due at `now` that cannot go, for want of an owner or a chair."""
+    stand_in = _with_stand_ins(snapshot)
+    if stand_in is None:
+        return []
+    due = plan(stand_in, rules, now, None).due
+    return [
+        _unsendable(notice, snapshot, rules) for notice in due if notice.recipient == _NOBODY.email
+    ]
+
+
+def _with_stand_ins(snapshot: Snapshot) -> Snapshot | None:
+    """The part of `snapshot` that lacks a recipient, with the stand-in in its place.
+
+    None when nothing lacks one. A chairless body's meetings keep every one of its
+    recommendations, as its agenda lists them whoever owns them.
+    """
+    chairless = {meeting.body_id for meeting in snapshot.meetings if meeting.chair is None}
+    recs = tuple(
+        rec._replace(owner=_NOBODY) if rec.owner is None else rec
+        for rec in snapshot.recommendations
+        if rec.owner is None or rec.body_id in chairless
+    )
+    meetings = tuple(replace(m, chair=_NOBODY) for m in snapshot.meetings if m.chair is None)
+    reports = tuple(replace(r, chair=_NOBODY) for r in snapshot.reports if r.chair is None)
+    if not (meetings or reports or any(rec.owner is _NOBODY for rec in recs)):
+        return None
+    return replace(snapshot, recommendations=recs, meetings=meetings, reports=reports)
+
+
+def _unsendable(notice: Notice, snapshot: Snapshot, rules: Rules) -> Unsendable:
+    kind, item = notice.kind, notice.item
+    what, _, ident = item.partition(":")
+    if what == "meeting":
+        meeting = snapshot.meeting(int(ident))
+        day = local_day(meeting.starts_at, rules.tz)
+        about, why = (
+            f"the {meeting.body_name} meeting on {day}",
+            f"{meeting.body_name} has no chair",
+        )
+    elif what == "report":
+        report = snapshot.report(int(ident))
+        about, why = f"report {report.reference}", f"{report.to_body_name} has no chair"
+    else:  # a recommendation's notice, or one of its milestones'
+        code = snapshot.recommendation(notice.recommendation_ids[0]).code
+        about, why = code, f"{code} has no owner"
+    return Unsendable(kind, item, about, why, notice.due_day)

@@ -14,10 +14,10 @@ stays the size of a hundred, and the tracker lists them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import (
     BaseLoader,
@@ -29,11 +29,22 @@ from jinja2 import (
     select_autoescape,
 )
 
-from notifications.items import Contact, MeetingItem, MilestoneItem, RecItem, ReportItem, Snapshot
+from notifications.agenda import agenda_of
+from notifications.items import (
+    Contact,
+    Happening,
+    MeetingItem,
+    MilestoneItem,
+    NotedItem,
+    RecItem,
+    ReportItem,
+    Snapshot,
+)
 from notifications.notices import Kind, Message, Notice
 from notifications.planning import Rules
 
 SUBJECT_MAX = 150
+T = TypeVar("T")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -129,6 +140,12 @@ def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -
     due), each None when the notice is of another kind, and its own
     `recommendations` in its order: as many as the message still lists after the
     entries before, with `count` and `more` for this notice alone.
+
+    A digest's entry also has its `agenda` (see `notifications.agenda`): `due`,
+    `noted`, `overdue`, `rebased`, `turned_red` and `closed`, each with the `listed`
+    entries, their `count` and how many `more` are not listed; `since` (the previous
+    meeting's day, or None), `counted_from` (the first day `since` covers) and
+    whether anything `happened` since. Its `recommendations` are those due for review.
     """
     first, limit = notices[0], rules.max_items
     ids = dict.fromkeys(rec_id for notice in notices for rec_id in notice.recommendation_ids)
@@ -150,10 +167,82 @@ def _notice_entries(
     """An entry for each notice, listing its recommendations while `max_items` allows."""
     entries, room = [], rules.max_items
     for notice in notices:
+        if notice.kind is Kind.CHAIR_DIGEST:
+            room, entry = _digest_entry(notice, room, snapshot, rules)
+            entries.append(entry)
+            continue
         listed = notice.recommendation_ids[:room]
         room -= len(listed)
         entries.append(_notice_entry(notice, listed, snapshot, rules))
     return entries
+
+
+def _digest_entry(
+    notice: Notice, room: int, snapshot: Snapshot, rules: Rules
+) -> tuple[int, dict[str, Any]]:
+    """A digest's entry: its meeting and agenda, listing what `room` allows; the room left.
+
+    `recommendations`, `count` and `more` are those due for review, as before the
+    digest had an agenda, so that a council's own template of then still reads true.
+    """
+    meeting = snapshot.meeting(int(notice.item.rpartition(":")[2]))
+    made = agenda_of(snapshot, meeting, rules)
+    room_left = _Room(room)
+    agenda: dict[str, Any] = {
+        "due": room_left.take(made.due, _recommendation),
+        "noted": room_left.take(made.noted, _noted),
+        "overdue": room_left.take(made.overdue, _overdue_report),
+        "since": made.since,
+        "counted_from": made.counted_from,
+        "rebased": room_left.take(made.rebased, _happening),
+        "turned_red": room_left.take(made.turned_red, _happening),
+        "closed": room_left.take(made.closed, _happening),
+    }
+    agenda["happened"] = any(agenda[name]["count"] for name in ("rebased", "turned_red", "closed"))
+    due = agenda["due"]
+    entry = {
+        "due_day": notice.due_day,
+        "about": notice.about,
+        "meeting": _meeting(meeting, rules),
+        "report": None,
+        "agenda": agenda,
+        "recommendations": due["listed"],
+        "count": due["count"],
+        "more": due["more"],
+    }
+    return room_left.room, entry
+
+
+class _Room:
+    """What a message may still list: each section takes its share in turn."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def take(self, items: Sequence[T], shown: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+        listed = [shown(item) for item in items[: max(self.room, 0)]]
+        self.room -= len(listed)
+        return {"listed": listed, "count": len(items), "more": len(items) - len(listed)}
+
+
+def _noted(noted: NotedItem) -> dict[str, Any]:
+    return {"rec": _recommendation(noted.rec), "on": noted.noted_on, "comment": noted.comment}
+
+
+def _overdue_report(report: ReportItem) -> dict[str, Any]:
+    codes = [rec.code for rec in report.proposed]
+    return {**_report(report), "awaiting": codes, "count": len(codes)}
+
+
+def _happening(happening: Happening) -> dict[str, Any]:
+    return {
+        "rec": _recommendation(happening.rec),
+        "on": happening.on,
+        "target_before": happening.target_before,
+        "target_after": happening.target_after,
+        "endorsed_by": happening.by,
+        "outcome": happening.outcome.replace("_", " ") if happening.outcome else None,
+    }
 
 
 def _notice_entry(

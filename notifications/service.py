@@ -22,7 +22,7 @@ from sqlmodel import select
 from notifications import emails, outbox, sweep
 from notifications.dispatcher import Dispatcher, DispatchReport
 from notifications.models import SweepRow
-from notifications.notices import Kind, Message
+from notifications.notices import Kind, Message, Unsendable
 from notifications.planning import Rules
 from notifications.sweep import SimulatedDay, SweepReport
 from notifications.transports import Mail, Transport, TransportError
@@ -182,6 +182,7 @@ class TickReport:
             "unrecorded": list(sent.unrecorded),
             "skipped": swept.skipped,
             "errors": list(swept.errors),
+            "unsendable": [unsendable_json(unsent) for unsent in swept.unsendable],
         }
 
     def describe(self) -> str:
@@ -189,9 +190,22 @@ class TickReport:
         figures = self.summary()
         counted = ("planned", "queued", "sent", "retried", "failed", "missed", "cancelled")
         line = ", ".join(f"{name} {figures[name]}" for name in counted)
+        if self.sweep.unsendable:  # said only when there are some: nobody to send them to
+            line += f", unsendable {len(self.sweep.unsendable)}"
         if self.sweep.skipped:
             line += f"; sweep skipped: {self.sweep.why_skipped}"
         return line
+
+
+def unsendable_json(unsent: Unsendable) -> dict[str, str]:
+    """A notice that cannot go, as `--json` output shows it."""
+    return {
+        "kind": unsent.kind.value,
+        "item": unsent.item,
+        "about": unsent.about,
+        "why": unsent.why,
+        "due_day": unsent.due_day.isoformat(),
+    }
 
 
 AHEAD_AT_MOST = timedelta(days=1)  # how far ahead of the clock a tick may run unforced

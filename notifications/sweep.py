@@ -45,7 +45,7 @@ from sqlmodel import Session
 from notifications import emails, ledger, outbox, planning, turns
 from notifications.items import DayRange, Snapshot, Window
 from notifications.ledger import NoticeStatus
-from notifications.notices import Email, Message, Notice
+from notifications.notices import Email, Message, Notice, Unsendable
 from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
@@ -76,6 +76,7 @@ class SweepReport:
     skipped: bool = False  # a later sweep had run, or another was running: this one did nothing
     errors: tuple[str, ...] = ()  # groups no message could be made of; tried again next time
     running: datetime | None = None  # when skipped for a sweep still running: that sweep's time
+    unsendable: tuple[Unsendable, ...] = ()  # due, but with nobody to go to, and why
 
     @property
     def why_skipped(self) -> str:
@@ -114,13 +115,13 @@ def sweep(
             return SweepReport(now, taken.later, skipped=True, running=taken.running)
         writer = _Writer(session, taken, batch_size)
         try:
-            errors = _plan_and_queue(writer, rules, renderer, sender)
+            errors, unsendable = _plan_and_queue(writer, rules, renderer, sender)
             with transaction(session):
                 turns.finish(session=session, turn=taken, tally=writer.tally)
         except BaseException:
             _stop(session, taken, writer.tally)
             raise
-    return writer.report(errors)
+    return replace(writer.report(errors), unsendable=tuple(unsendable))
 
 
 def _take_turn(session: Session, now: datetime) -> turns.Turn | turns.Refusal:
@@ -141,7 +142,10 @@ def _stop(session: Session, turn: turns.Turn, tally: turns.Tally) -> None:
         log.error("the sweep at %s holds its turn until %s: %s", turn.at, until, error.orig)
 
 
-def _plan_and_queue(writer: _Writer, rules: Rules, renderer: Renderer, sender: str) -> list[str]:
+def _plan_and_queue(
+    writer: _Writer, rules: Rules, renderer: Renderer, sender: str
+) -> tuple[list[str], list[Unsendable]]:
+    """Plan and queue; return why any group could not be made, and what has nobody to go to."""
     session, now, since = writer.session, writer.turn.at, writer.turn.since
     with _reading(session):
         snapshot = load_snapshot(session, planning.window(rules, now, since), rules)
@@ -149,7 +153,8 @@ def _plan_and_queue(writer: _Writer, rules: Rules, renderer: Renderer, sender: s
     _cancel_stale(writer, {notice.key for notice in plan.due})
     writer.record(plan.due, NoticeStatus.PLANNED)
     writer.record(plan.missed, NoticeStatus.MISSED)
-    return _queue(writer, plan.due, _writing(snapshot, rules, renderer, sender, now))
+    errors = _queue(writer, plan.due, _writing(snapshot, rules, renderer, sender, now))
+    return errors, plan.unsendable
 
 
 def _writing(
@@ -308,6 +313,7 @@ class SimulatedDay:
     day: date
     send_at: datetime
     messages: tuple[Message, ...]
+    unsendable: tuple[Unsendable, ...] = ()  # first due that day, with nobody to go to
 
 
 def simulate(
@@ -327,17 +333,27 @@ def simulate(
     with new_session(engine) as session:
         windows = (planning.window(rules, at, None) for at in (times[0], times[-1]))
         snapshot = load_snapshot(session, _hull(*windows), rules)
-        plans = [planning.plan(snapshot, rules, at, None).due for at in times]
-        keys = {notice.key for due in plans for notice in due}
+        plans = [planning.plan(snapshot, rules, at, None) for at in times]
+        keys = {notice.key for each in plans for notice in each.due}
         done = ledger.settled_keys(session=session, keys=keys)
-    simulated = []
-    for day, at, due in zip(days, times, plans, strict=True):
-        new = [notice for notice in due if notice.key not in done]
+    simulated, told = [], set[tuple[str, str, date]]()
+    for day, at, planned in zip(days, times, plans, strict=True):
+        new = [notice for notice in planned.due if notice.key not in done]
         done.update(notice.key for notice in new)
         messages = tuple(renderer.render(group, snapshot, rules) for group in planning.group(new))
-        if messages:
-            simulated.append(SimulatedDay(day, at, messages))
+        unsent = _first_told(planned.unsendable, told)
+        if messages or unsent:
+            simulated.append(SimulatedDay(day, at, messages, unsent))
     return simulated
+
+
+def _first_told(
+    unsendable: Sequence[Unsendable], told: set[tuple[str, str, date]]
+) -> tuple[Unsendable, ...]:
+    """Those not told of on an earlier day: each counts once, as a notice would."""
+    new = [u for u in unsendable if (u.kind.value, u.item, u.due_day) not in told]
+    told.update((u.kind.value, u.item, u.due_day) for u in new)
+    return tuple(new)
 
 
 def _hull(first: Window, last: Window) -> Window:

@@ -83,6 +83,7 @@ def test_import_json_prints_the_counts(cli: Cli, demo_file: Path) -> None:
         "recommendations": 3,
         "milestones": 2,
         "indicators": 3,
+        "unsendable": [],
     }
 
 
@@ -178,3 +179,27 @@ def test_a_bad_csv_row_exits_2_naming_the_row(cli: Cli, demo_file: Path, tmp_pat
     assert err == (
         "rectrack: error: row 2 (CCS/09/d).owner: no person with email 'nobody@oxford.example'\n"
     )
+
+
+def test_import_says_what_will_not_be_sent_and_why(cli: Cli, tmp_path: Path) -> None:
+    document = demo_document()
+    for body in document["bodies"]:
+        del body["chair"]
+    first = document["recommendations"][0]
+    del first["owner"]
+    first.update(state="in_progress", target_date="2027-06-30")
+    path = tmp_path / "chairless.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    status, out, err = cli("import", str(path))
+    assert status == 0, err
+    assert out.splitlines()[1:] == [
+        "not sent: City Executive Board: no chair, so no response notices for"
+        " the report awaiting its response",
+        "not sent: Value and Performance Scrutiny Committee: no chair, so no agenda goes"
+        " before its next 2 meetings",
+        "not sent: CCS/09/a: no owner, so no monitoring reminders or overdue notices",
+    ]
+
+
+def test_a_dry_run_import_does_not_check_what_it_did_not_write(cli: Cli, demo_file: Path) -> None:
+    assert json.loads(cli("import", str(demo_file), "--dry-run", "--json")[1])["unsendable"] == []

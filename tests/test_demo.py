@@ -126,7 +126,7 @@ def test_each_email_goes_to_the_person_it_is_for(demo: Run) -> None:
         ("helen.rowlands@oxford.example", "Monitoring reminder"): 2,
         (
             "cllr.armitage@oxford.example",
-            "Digest for Value and Performance Scrutiny Committee on Tuesday 20 April 2027",
+            "Agenda for Value and Performance Scrutiny Committee on Tuesday 20 April 2027",
         ): 1,
     }
 

@@ -283,7 +283,8 @@ def test_a_moved_database_carries_what_was_sent_and_sends_it_not_again(
             [
                 (
                     CHAIR,
-                    f"Digest for {PANEL} on Tuesday 20 April 2027: 1 recommendation due for review",
+                    f"Agenda for {PANEL} on Tuesday 20 April 2027:"
+                    " 1 due for review, 2 changes since the first report",
                 )
             ],
         ),

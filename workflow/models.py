@@ -187,3 +187,23 @@ Index(
 Index("ix_meeting_starts_at", col(Meeting.starts_at))
 Index("ix_report_response_due_on", col(Report.response_due_on))
 Index("ix_milestone_due_on", col(Milestone.due_on))
+# A chair's agenda reads the reports of the bodies meeting soon, and what happened to
+# their recommendations since each body's last meeting, by the day it happened.
+Index("ix_meeting_body_id_starts_at", col(Meeting.body_id), col(Meeting.starts_at))
+Index(
+    "ix_report_from_body_id_submitted_on",
+    col(Report.from_body_id),
+    col(Report.submitted_on),
+)
+Index(
+    "ix_recommendation_state_report_id",
+    col(Recommendation.state),
+    col(Recommendation.report_id),
+)
+Index("ix_amendment_endorsed_on", col(Amendment.endorsed_on))
+Index(
+    "ix_progressupdate_rag_effective_on",
+    col(ProgressUpdate.rag),
+    col(ProgressUpdate.effective_on),
+)
+Index("ix_event_to_state_effective_on", col(Event.to_state), col(Event.effective_on))

@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 RAGS = ("green", "amber", "red")
+RED = "red"  # the RAG a chair's agenda watches for
+UNDO = "undo"  # the act of the workflow table that reverses a change, and its history lines
 # What a recommendation carries beside its own fields, in the order shown and exported.
 RELATED = ("responses", "updates", "amendments", "milestones", "indicators", "history")
 # What the audit keeps the changes of (beside each recommendation's own history), and how.

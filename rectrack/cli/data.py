@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -14,6 +14,11 @@ from rectrack.cli.app import App, pass_app
 from rectrack.cli.options import importer_option, json_option
 from rectrack.cli.output import counted, emit_json
 from workflow.interchange.shapes import FORMATS
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from notifications.recipients import Missing
 
 
 @click.command()
@@ -62,7 +67,10 @@ def import_(
     by: str | None,
     as_json: bool,
 ) -> None:
-    """Load the JSON interchange document, or a CSV of recommendations. All or nothing."""
+    """Load the JSON interchange document, or a CSV of recommendations. All or nothing.
+
+    Then, unless a dry run, say what will not be sent for want of a chair or an owner.
+    """
     if update:
         _update(app, file, fmt, dry_run, by, as_json)
         return
@@ -81,12 +89,34 @@ def import_(
             dry_run=dry_run,
             progress=progress,
         )
+        missing = [] if dry_run else _missing_recipients(app, session)
     counts = {name: count for name, count in summary.counts().items() if count}
     if as_json:
-        emit_json({"dry_run": dry_run, **counts})
-    else:
-        verb = "would import" if dry_run else "imported"
-        click.echo(f"{file}: {verb} {counted(counts)}")
+        unsendable = [{"about": m.about, "why": m.why} for m in missing]
+        emit_json({"dry_run": dry_run, **counts, "unsendable": unsendable})
+        return
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{file}: {verb} {counted(counts)}")
+    for line in _not_sent(missing):
+        click.echo(f"not sent: {line}")
+
+
+SHOWN_AT_MOST = 20  # lines of what will not be sent; an import of thousands says how many more
+
+
+def _missing_recipients(app: App, session: Session) -> list[Missing]:
+    from notifications.planning import Rules
+    from notifications.recipients import missing_recipients
+
+    rules = Rules.from_settings(app.settings, app.table)
+    return missing_recipients(session=session, rules=rules, now=app.clock.now())
+
+
+def _not_sent(missing: list[Missing]) -> list[str]:
+    lines = [m.line for m in missing[:SHOWN_AT_MOST]]
+    if len(missing) > SHOWN_AT_MOST:
+        lines.append(f"and {len(missing) - SHOWN_AT_MOST:,} more (--json lists them all)")
+    return lines
 
 
 def _update(

@@ -63,6 +63,8 @@ def tick(app: App, now: str | None, force: bool, as_json: bool) -> None:
         emit_json(report.summary())
     else:
         click.echo(f"tick at {report.sweep.at.isoformat()}: {report.describe()}")
+        for unsent in report.sweep.unsendable:
+            click.echo(f"not sent: {unsent.line}")
     for error in report.sweep.errors:
         click.echo(f"rectrack: error: no message could be made: {error}", err=True)
     problems = report.problems()
@@ -108,17 +110,41 @@ def simulate(app: App, start: date, end: date, as_json: bool) -> None:
     days = service.simulate(app, start, end)
     if as_json:
         emit_json([_day_json(day) for day in days])
-    elif not days:
-        click.echo(f"Nothing would be sent from {start} to {end}.")
+        return
+    sending = [day for day in days if day.messages]
+    if sending:
+        click.echo("\n\n".join(_day_text(day, app) for day in sending))
+    unsent = [(day.day, unsent) for day in days for unsent in day.unsendable]
+    if sending and unsent:
+        click.echo()
+    for day, unsendable in unsent:
+        click.echo(f"not sent: {day}: {unsendable.line}")
+    click.echo(_simulated_summary(start, end, sending, len(unsent)))
+
+
+def _simulated_summary(start: date, end: date, sending: list[SimulatedDay], unsent: int) -> str:
+    """The last line: what would be sent from `start` to `end`, and what could not be."""
+    messages = sum(len(day.messages) for day in sending)
+    if not messages:
+        said = f"Nothing would be sent from {start} to {end}"
     else:
-        click.echo("\n\n".join(_day_text(day, app) for day in days))
+        days = _counted(len(sending), "day")
+        said = f"{_counted(messages, 'message')} would be sent on {days} from {start} to {end}"
+    return f"{said}; {_counted(unsent, 'notice')} cannot be sent." if unsent else f"{said}."
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _day_json(day: SimulatedDay) -> dict[str, Any]:
+    from notifications.service import unsendable_json
+
     return {
         "day": day.day.isoformat(),
         "send_at": day.send_at.isoformat(),
         "messages": [_message_json(message) for message in day.messages],
+        "unsendable": [unsendable_json(unsent) for unsent in day.unsendable],
     }
 
 

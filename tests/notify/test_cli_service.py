@@ -329,3 +329,51 @@ def test_mail_test_to_a_closed_port_fails_in_one_line(
     assert status == 2
     assert err.startswith("rectrack: error: the test message was not sent: cannot reach")
     assert err.count("\n") == 1
+
+
+# what cannot be sent
+
+
+def test_tick_prints_each_notice_that_cannot_go_and_counts_them(cli: Cli, world: World) -> None:
+    watched(world, owner=None)  # type: ignore[arg-type]
+    status, out, _ = cli("tick", "--now", DUE)
+    assert status == 0
+    summary, line = out.splitlines()
+    assert summary.endswith("cancelled 0, unsendable 1")
+    assert line == "not sent: monitoring-reminder about CCS/09/a: CCS/09/a has no owner"
+
+
+def test_tick_json_lists_what_cannot_go(cli: Cli, world: World) -> None:
+    watched(world, owner=None)  # type: ignore[arg-type]
+    [unsent] = cli.json("tick", "--now", DUE)["unsendable"]
+    assert (unsent["kind"], unsent["why"], unsent["due_day"]) == (
+        "monitoring-reminder",
+        "CCS/09/a has no owner",
+        "2027-06-01",
+    )
+
+
+def test_simulate_gives_the_reasons_when_nothing_can_be_sent(cli: Cli, world: World) -> None:
+    watched(world, owner=None)  # type: ignore[arg-type]
+    status, out, _ = cli("simulate", "--from", "2027-06-01", "--to", "2027-06-30")
+    assert status == 0
+    assert out.splitlines() == [
+        "not sent: 2027-06-01: monitoring-reminder about CCS/09/a: CCS/09/a has no owner",
+        "not sent: 2027-06-12: monitoring-reminder about CCS/09/a: CCS/09/a has no owner",
+        "Nothing would be sent from 2027-06-01 to 2027-06-30; 2 notices cannot be sent.",
+    ]
+
+
+def test_simulate_lists_what_cannot_go_after_what_would_be_sent(cli: Cli, world: World) -> None:
+    watched(world)
+    make_recommendation(world, "b", "in_progress", owner=None, target_date=date(2027, 6, 15))
+    out = cli("simulate", "--from", "2027-06-01", "--to", "2027-06-30")[1].splitlines()
+    assert out[-5:] == [
+        "",
+        *(
+            f"not sent: 2027-06-{day}: target-overdue about CCS/09/b: CCS/09/b has no owner"
+            for day in (16, 23, 30)
+        ),
+        "2 messages would be sent on 2 days from 2027-06-01 to 2027-06-30;"
+        " 3 notices cannot be sent.",
+    ]

@@ -617,3 +617,44 @@ def test_the_window_holds_everything_the_plan_needs(
     snapshot, now, since = sweep
     loaded = load(snapshot, RULES, window(RULES, now, since))
     assert plan(loaded, RULES, now, since) == plan(snapshot, RULES, now, since)
+
+
+# Notices that cannot go
+
+
+def test_a_digest_for_a_body_with_no_chair_is_unsendable_not_silent() -> None:
+    chairless = replace(meeting(MEETING_AT), chair=None)
+    snapshot = Snapshot((rec(1, monitoring_date=MONITORING),), (chairless,))
+    result = plan(snapshot, RULES, london(2027, 6, 8, 8), None)
+    assert Kind.CHAIR_DIGEST not in [n.kind for n in result.due]
+    [unsent] = result.unsendable
+    assert (unsent.kind, unsent.item, unsent.why) == (
+        Kind.CHAIR_DIGEST,
+        "meeting:7",
+        f"{PANEL} has no chair",
+    )
+
+
+def test_response_notices_to_a_body_with_no_chair_are_unsendable() -> None:
+    due_on = date(2027, 6, 15)
+    chairless = replace(report(due_on, rec(2, state="proposed")), chair=None)
+    [unsent] = plan(Snapshot(reports=(chairless,)), RULES, london(2027, 6, 1, 8), None).unsendable
+    assert (unsent.kind, unsent.about, unsent.why) == (
+        Kind.RESPONSE_DUE,
+        f"report {REPORT}",
+        f"{BOARD} has no chair",
+    )
+
+
+def test_a_target_overdue_notice_for_no_owner_says_so() -> None:
+    ownerless = rec(1, owner=None, target_date=date(2027, 6, 1))
+    [unsent] = plan(Snapshot((ownerless,)), RULES, london(2027, 6, 2, 8), None).unsendable
+    assert (unsent.kind, unsent.line) == (
+        Kind.TARGET_OVERDUE,
+        f"target-overdue about {REPORT}/1: {REPORT}/1 has no owner",
+    )
+
+
+def test_nothing_is_unsendable_before_it_would_be_due() -> None:
+    ownerless = rec(1, owner=None, target_date=date(2027, 6, 1))
+    assert plan(Snapshot((ownerless,)), RULES, london(2027, 6, 2, 7, 59), None).unsendable == []

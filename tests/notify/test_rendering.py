@@ -11,7 +11,18 @@ import pytest
 from factories import BOARD, CHAIR, CLERK, EXECUTIVE, OFFICER, PANEL, REPORT, rules
 from jinja2 import UndefinedError
 
-from notifications.items import Contact, MeetingItem, MilestoneItem, RecItem, ReportItem, Snapshot
+from notifications.items import (
+    AgendaRecords,
+    Contact,
+    Happened,
+    Happening,
+    MeetingItem,
+    MilestoneItem,
+    NotedItem,
+    RecItem,
+    ReportItem,
+    Snapshot,
+)
 from notifications.notices import Kind, Notice
 from notifications.rendering import SUBJECT_MAX, Renderer, build_context
 
@@ -106,7 +117,7 @@ def test_the_message_lists_each_recommendation_with_its_details(
 def test_the_digest_says_when_the_meeting_is_in_local_time(renderer: Renderer) -> None:
     message = renderer.render([notice(Kind.CHAIR_DIGEST)], snapshot_of(recommendation()), RULES)
     assert message.subject == (
-        f"Digest for {PANEL} on Tuesday 20 April 2027: 1 recommendation due for review"
+        f"Agenda for {PANEL} on Tuesday 20 April 2027: 1 recommendation due for review"
     )
     assert "Tuesday 20 April 2027 at 18:00" in " ".join(message.text.split())
 
@@ -114,7 +125,7 @@ def test_the_digest_says_when_the_meeting_is_in_local_time(renderer: Renderer) -
 def test_a_meeting_without_a_title_reads_well(renderer: Renderer) -> None:
     snapshot = snapshot_of(recommendation(), meeting_title="")
     message = renderer.render([notice(Kind.CHAIR_DIGEST)], snapshot, RULES)
-    assert "18:00. 1 recommendation is due" in " ".join(message.text.split())
+    assert "18:00. These are the recommendations" in " ".join(message.text.split())
 
 
 @pytest.mark.parametrize("kind", list(Kind))
@@ -211,9 +222,13 @@ def due(kind: Kind, count: int) -> tuple[list[Notice], Snapshot]:
         for n in range(1, count + 1)
     )
     fixture = snapshot_of(recommendation())
+    # A meeting after them all: a digest lists those monitored by the meeting's day.
+    meetings = tuple(
+        replace(m, starts_at=m.starts_at + timedelta(days=10)) for m in fixture.meetings
+    )
     milestones = tuple(MilestoneItem(rec.id, rec.id, 1, "Plan out", MILESTONE_DUE) for rec in recs)
     reports = (replace(fixture.reports[0], proposed=recs),)
-    snapshot = Snapshot(recs, fixture.meetings, reports, milestones)
+    snapshot = Snapshot(recs, meetings, reports, milestones)
     ids = tuple(rec.id for rec in recs)
     if kind in (Kind.MONITORING_REMINDER, Kind.TARGET_OVERDUE, Kind.MILESTONE_DUE):
         item = "milestone" if kind is Kind.MILESTONE_DUE else "rec"
@@ -264,3 +279,55 @@ def test_a_councils_own_template_wins(tmp_path: Path) -> None:
     )
     assert message.subject == "Council reminder: 1"
     assert "The scrutiny panel will monitor" in message.text
+
+
+def full_agenda() -> Snapshot:
+    """A digest's snapshot with something in every section of the agenda."""
+    due = recommendation()
+    noted = recommendation(2, code=f"{REPORT}/2", state="proposed", text=NASTY)
+    awaiting = recommendation(3, code=f"{REPORT}/3", state="proposed")
+    moved, red, closed = (recommendation(n, code=f"{REPORT}/{n}") for n in (4, 5, 6))
+    late = ReportItem(9, "CCS/11", "Digital by default", date(2027, 3, 4), BOARD, None, (awaiting,))
+    records = AgendaRecords(
+        previous_meetings={7: date(2027, 3, 2)},
+        noted=(NotedItem(noted, date(2027, 2, 10), "Noted & under review."),),
+        overdue=(late,),
+        happenings=(
+            Happening(Happened.REBASED, moved, date(2027, 3, 20), date(2027, 6, 1), None, by=PANEL),
+            Happening(Happened.TURNED_RED, red, date(2027, 3, 10)),
+            Happening(Happened.CLOSED, closed, date(2027, 3, 30), outcome="not_implemented"),
+        ),
+    )
+    return replace(snapshot_of(due), agenda=records)
+
+
+def test_the_digest_has_a_heading_for_each_section_of_the_agenda(renderer: Renderer) -> None:
+    message = renderer.render([notice(Kind.CHAIR_DIGEST)], full_agenda(), RULES)
+    for body in (message.text, message.html.replace("&#39;", "'")):
+        for heading in (
+            "Due for review",
+            "Noted: awaiting the committee's conclusion",
+            "Responses overdue",
+            "Since the last meeting on Tuesday 2 March 2027",
+            "Re-based (1)",
+            "Turned red (1)",
+            "Closed (1)",
+        ):
+            assert heading in body
+    assert "to none, endorsed by" in message.text and "not implemented" in message.text
+    assert NASTY not in message.html and "&lt;script&gt;" in message.html
+
+
+def test_the_digests_subject_counts_each_section(renderer: Renderer) -> None:
+    message = renderer.render([notice(Kind.CHAIR_DIGEST)], full_agenda(), RULES)
+    assert message.subject.endswith(
+        ": 1 due for review, 1 noted, 1 response overdue, 3 changes since last met"
+    )
+
+
+def test_an_agenda_lists_max_items_across_its_sections(renderer: Renderer) -> None:
+    message = renderer.render(
+        [notice(Kind.CHAIR_DIGEST)], full_agenda(), replace(RULES, max_items=2)
+    )
+    assert "* CCS/09/1 " in message.text and "* CCS/09/2:" in message.text
+    assert "CCS/09/4" not in message.text and "And 1 more: see the tracker." in message.text

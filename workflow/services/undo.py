@@ -17,7 +17,7 @@ from workflow import store
 from workflow.db import transaction
 from workflow.guards import actor_may
 from workflow.models import Amendment, Event, ProgressUpdate, Response
-from workflow.records import Actor, Change, Outcome, Refusal
+from workflow.records import UNDO, Actor, Change, Outcome, Refusal
 from workflow.services.changes import (
     PROGRESS_UPDATE,
     check_inputs,
@@ -31,7 +31,6 @@ from workflow.services.changes import (
 if TYPE_CHECKING:
     from workflow.lifecycle import Lifecycle
 
-UNDO = "undo"  # the act of the workflow table, and its history lines
 # The row each effect (or act) wrote, which its undo marks undone.
 _WRITTEN = {
     "record_response": Response,
