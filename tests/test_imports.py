@@ -50,6 +50,7 @@ PURE_MODULES = frozenset(
     | {"workflow.interchange.replay"}
     | {"notifications.planning", "notifications.notices", "notifications.rendering"}
     | {"notifications.emails", "notifications.deliveries"}
+    | {"workflow.papers", "reports.stats"}
 )
 ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
 

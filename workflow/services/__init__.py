@@ -24,6 +24,7 @@ from workflow.services.reading import (
     list_recommendations,
     show_recommendation,
 )
+from workflow.services.stats import impact_figures
 from workflow.services.transfer import (
     document,
     export_recommendations_csv,
@@ -54,6 +55,7 @@ __all__ = [
     "fire",
     "fire_all",
     "format_of",
+    "impact_figures",
     "import_recommendations_csv",
     "list_recommendations",
     "load_document",
