@@ -50,7 +50,7 @@ PURE_MODULES = frozenset(
     | {"workflow.interchange.replay"}
     | {"notifications.planning", "notifications.notices", "notifications.rendering"}
     | {"notifications.emails", "notifications.deliveries"}
-    | {"workflow.papers", "reports.stats"}
+    | {"workflow.papers", "reports.stats", "reports.calendar"}
 )
 ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
 

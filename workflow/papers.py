@@ -64,3 +64,4 @@ class CalendarDate:
     text: str
     on: date
     owner: str | None  # the officer's name
+    revision: int  # moved on by every change to the recommendation

@@ -20,7 +20,7 @@ from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.directory import audit, bodies, meetings, people
 from rectrack.cli.monitoring import indicator, milestone
-from rectrack.cli.papers import stats
+from rectrack.cli.papers import calendar_, stats
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.clock import Clock
@@ -66,6 +66,7 @@ for command in (
     milestone,
     indicator,
     stats,
+    calendar_,
     workflow_group,
     config_group,
     tick,

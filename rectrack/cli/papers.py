@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -32,3 +34,44 @@ def stats(app: App, start: date | None, end: date | None, body: str | None, as_j
         emit_json(paper.as_json(figures))
     else:
         click.echo(paper.text(figures))
+
+
+@click.command("calendar")
+@click.option("--body", metavar="BODY", help="Only this body's meetings and recommendations.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .ics file to write (default: standard output).",
+)
+@pass_app
+def calendar_(app: App, body: str | None, output: Path | None) -> None:
+    """The meetings and monitoring dates as an iCalendar file that updates in place."""
+    from reports.calendar import calendar
+    from workflow import services
+
+    with app.session() as session:
+        meetings, dates = services.calendar_entries(session, app.table, body)
+    ics = calendar(
+        meetings,
+        dates,
+        name=body or "Scrutiny meetings and monitoring dates",
+        domain=app.settings.sender.domain,
+        stamp=app.clock.now(),
+        tz=app.settings.timezone,
+    )
+    _write(ics, output)
+
+
+def _write(content: bytes, output: Path | None) -> None:
+    """To standard output, or to a file that appears whole or not at all."""
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)

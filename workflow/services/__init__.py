@@ -6,6 +6,7 @@ The actor and the time are always passed in.
 from __future__ import annotations
 
 from workflow.interchange.shapes import FORMATS
+from workflow.services.calendar import calendar_entries
 from workflow.services.changes import (
     AMENDABLE,
     PROGRESS_UPDATE,
@@ -47,6 +48,7 @@ __all__ = [
     "add_updates",
     "amend",
     "amendment_plan",
+    "calendar_entries",
     "check_table",
     "count_recommendations",
     "document",
