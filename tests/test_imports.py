@@ -51,6 +51,7 @@ PURE_MODULES = frozenset(
     | {"notifications.planning", "notifications.notices", "notifications.rendering"}
     | {"notifications.emails", "notifications.deliveries"}
     | {"workflow.papers", "reports.stats", "reports.calendar"}
+    | {"workflow.interchange.tracker_map", "workflow.interchange.sheet_rows"}
 )
 ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
 
