@@ -40,6 +40,7 @@ class Layout:
 
     sheet: str
     columns: Mapping[str, int]
+    read: tuple[tuple[str, int | None], ...] = ()  # the fields with a column or a default
 
 
 def layout(headers: Sequence[object], sheet: str, tracker_map: TrackerMap) -> Layout:
@@ -59,7 +60,12 @@ def layout(headers: Sequence[object], sheet: str, tracker_map: TrackerMap) -> La
             column = next((i for i in own if i is not None), None)
             if column is not None:
                 columns[name] = column
-    return Layout(sheet, columns)
+    read = tuple(
+        (name, columns.get(name))
+        for name in FIELDS
+        if name in columns or name in tracker_map.defaults
+    )
+    return Layout(sheet, columns, read)
 
 
 def _named(found: Mapping[str, int], tracker_map: TrackerMap, name: str, sheet: str) -> int:
@@ -83,51 +89,66 @@ class RowContext:
     on: str  # the council's day, YYYY-MM-DD
 
 
+Places = dict[str, int | None]  # field -> the column it came from; None: the map's default
+
+
 def row_record(
     cells: Sequence[object], row: int, where: Layout, context: RowContext
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The document's record for one row, and the place each field came from."""
+) -> tuple[dict[str, Any], Places]:
+    """The document's record for one row, and where each field came from."""
     record: dict[str, Any] = {}
-    places: dict[str, str] = {}
-    for name in FIELDS:
-        value, place = _given(cells, row, where, context, name)
-        if place:
-            places[name] = place
-        if value is not None:
-            record.update(_field(name, value, place, context))
+    places: Places = {}
+    for name, given in where.read:
+        value, column = _given(cells, given, context.tracker_map, name)
+        if column is not None or value is not None:
+            places[name] = column
+        if value is None:
+            continue
+        try:
+            record.update(_field(name, value, context))
+        except _Refused as refused:
+            cell = place(name, column, row, where, context)
+            raise InterchangeError(cell, str(refused)) from None
     return record, places
 
 
 def _given(
-    cells: Sequence[object], row: int, where: Layout, context: RowContext, name: str
-) -> tuple[object, str]:
-    """The cell's value, or the map's default when the cell is blank or absent; and
-    where it came from ("" for a field with neither)."""
-    column = where.columns.get(name)
-    cell = cells[column] if column is not None and column < len(cells) else None
-    here = cell_name(where.sheet, column, row) if column is not None else ""
-    if not _blank(cell):
-        return cell, here
-    default = context.tracker_map.defaults.get(name)
-    if default is not None:
-        return default, f"{context.map_name} defaults.{name}"
-    return None, here
+    cells: Sequence[object], column: int | None, tracker_map: TrackerMap, name: str
+) -> tuple[object, int | None]:
+    """The cell's value and column; or, when it is blank or absent, the map's default
+    (column None); or None."""
+    value = cells[column] if column is not None and column < len(cells) else None
+    if not _blank(value):
+        return value, column
+    default = tracker_map.defaults.get(name)
+    return (default, None) if default is not None else (None, column)
+
+
+def place(name: str, column: int | None, row: int, where: Layout, context: RowContext) -> str:
+    """A field's cell, or the map's default it came from."""
+    if column is None:
+        return f"{context.map_name} defaults.{name}"
+    return cell_name(where.sheet, column, row)
+
+
+class _Refused(ValueError):
+    """A cell's value refused; the caller names the cell."""
 
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _field(name: str, value: object, place: str, context: RowContext) -> dict[str, Any]:
+def _field(name: str, value: object, context: RowContext) -> dict[str, Any]:
     if name in DATES:
-        return {name: _day(value, place)}
+        return {name: _day(value)}
     if name in PEOPLE:
-        return {name: _person(value, place, context.people)}
+        return {name: _person(value, context.people)}
     if name == "state":
-        state, outcome = _state(value, place, context)
+        state, outcome = _state(value, context)
         return {"state": state} | ({"closure_outcome": outcome} if outcome else {})
     if name == "rag":
-        return {"rag": _rag(value, place, context.tracker_map)}
+        return {"rag": _rag(value, context.tracker_map)}
     if name == "latest_update":
         note = text_of(value)
         return {"updates": [{"note": note, "at": context.at, "effective_on": context.on}]}
@@ -145,7 +166,7 @@ def text_of(value: object) -> str:
     return value.strip() if isinstance(value, str) else str(value)
 
 
-def _day(value: object, place: str) -> str:
+def _day(value: object) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -156,10 +177,10 @@ def _day(value: object, place: str) -> str:
                 return datetime.strptime(value.strip(), layout_).date().isoformat()
             except ValueError:
                 continue
-    raise InterchangeError(place, f"{shown(value)} is not a date (dd/mm/yyyy, or a date cell)")
+    raise _Refused(f"{shown(value)} is not a date (dd/mm/yyyy, or a date cell)")
 
 
-def _person(value: object, place: str, people: Mapping[str, tuple[str, ...]]) -> str:
+def _person(value: object, people: Mapping[str, tuple[str, ...]]) -> str:
     """An email as given, or the email of the one person of that name."""
     given = text_of(value)
     if "@" in given:
@@ -169,11 +190,11 @@ def _person(value: object, place: str, people: Mapping[str, tuple[str, ...]]) ->
         return emails[0]
     if emails:
         reason = f"{len(emails)} people are named {given!r}: give the email of the one meant"
-        raise InterchangeError(place, reason)
-    raise InterchangeError(place, f"no person named {given!r} (add them, or give an email)")
+        raise _Refused(reason)
+    raise _Refused(f"no person named {given!r} (add them, or give an email)")
 
 
-def _state(value: object, place: str, context: RowContext) -> tuple[str, str | None]:
+def _state(value: object, context: RowContext) -> tuple[str, str | None]:
     """A word of the map, or a state of the workflow by its own name (`closed/noted`);
     an outcome is checked with the record."""
     given = text_of(value)
@@ -184,23 +205,27 @@ def _state(value: object, place: str, context: RowContext) -> tuple[str, str | N
     if state in context.states:
         return state, outcome or None
     known = [repr(word) for word in context.tracker_map.state_words] + list(context.states)
-    raise InterchangeError(place, f"{shown(given)} is not a state ({', '.join(known)})")
+    raise _Refused(f"{shown(given)} is not a state ({', '.join(known)})")
 
 
-def _rag(value: object, place: str, tracker_map: TrackerMap) -> str:
+def _rag(value: object, tracker_map: TrackerMap) -> str:
     given = words(text_of(value))
     rag = tracker_map.rags.get(given, given)
     if rag not in RAGS:
         known = ", ".join([*tracker_map.rags, *RAGS])
-        raise InterchangeError(place, f"{shown(text_of(value))} is not a RAG status ({known})")
+        raise _Refused(f"{shown(text_of(value))} is not a RAG status ({known})")
     return rag
 
 
-def place_of(error: InterchangeError, path: str, places: Mapping[str, str]) -> str:
-    """The cell (or default) a refusal of the record at `path` is about."""
-    rest = error.path.removeprefix(path).lstrip(".")
+def place_of(
+    error: InterchangeError, row: int, places: Places, where: Layout, context: RowContext
+) -> str:
+    """The cell (or default) a refusal of the row's record is about; the row if neither."""
+    rest = error.path.removeprefix(f"{where.sheet}!{row}").lstrip(".")
     key = rest.split(".", 1)[0].split("[", 1)[0]
     name = _SOURCE.get(key, key)
     if name == "code" and "code" not in places:
         name = "reference"  # a code made from the report and reference
-    return places.get(name, path)
+    if name not in places:
+        return f"{where.sheet}!{row}:{row}"
+    return place(name, places[name], row, where, context)

@@ -88,7 +88,8 @@ def _record(
     try:
         return recommendation(record, path, scope)
     except InterchangeError as error:
-        raise InterchangeError(place_of(error, path, places), error.reason) from None
+        cell = place_of(error, number, places, where, context)
+        raise InterchangeError(cell, error.reason) from None
 
 
 def _people(session: Session) -> dict[str, tuple[str, ...]]:

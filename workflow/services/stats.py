@@ -105,32 +105,32 @@ def _responded_in_time() -> ColumnElement[bool]:
 
 def _joined(query: Query, table: WorkflowTable) -> Query:
     """`query` over each recommendation with its report, response in force, and the
-    history lines that closed it and brought it to be signed off."""
-    rec_id = col(Recommendation.id)
-    response = _latest(col(Response.id), col(Response.recommendation_id), ~col(Response.undone))
-    closing = _latest_line(col(Event.to_state).in_(table.final))
+    history lines that closed it and brought it to be signed off.
+
+    Each is found by a correlated max(id) on the recommendation's index, so a period
+    reads only its own recommendations' rows.
+    """
     reported = _reported_states(table)
     arrived = col(Event.to_state).in_(reported) & col(Event.from_state).not_in(reported)
-    brought = _latest_line(arrived)
+    response = _latest(col(Response.id), col(Response.recommendation_id), ~col(Response.undone))
+    closing = _latest_line(col(Event.to_state).in_(table.final))
     return (
         query.select_from(Recommendation)
         .join(Report, col(Report.id) == col(Recommendation.report_id))
-        .outerjoin(response, response.c.rec_id == rec_id)
-        .outerjoin(_Latest, col(_Latest.id) == response.c.id)
-        .outerjoin(closing, closing.c.rec_id == rec_id)
-        .outerjoin(_Closing, col(_Closing.id) == closing.c.id)
-        .outerjoin(brought, brought.c.rec_id == rec_id)
-        .outerjoin(_Reported, col(_Reported.id) == brought.c.id)
+        .outerjoin(_Latest, col(_Latest.id) == response)
+        .outerjoin(_Closing, col(_Closing.id) == closing)
+        .outerjoin(_Reported, col(_Reported.id) == _latest_line(arrived))
     )
 
 
 def _latest(row_id: Any, rec_id: Any, *where: ColumnElement[bool]) -> Any:
-    query = select(rec_id.label("rec_id"), func.max(row_id).label("id")).where(*where)
-    return query.group_by(rec_id).subquery()
+    """The id of the latest row of the recommendation that meets `where`."""
+    query = select(func.max(row_id)).where(rec_id == col(Recommendation.id), *where)
+    return query.correlate(Recommendation).scalar_subquery()
 
 
 def _latest_line(condition: ColumnElement[bool]) -> Any:
-    """The latest history line of each recommendation that meets `condition`: a change
+    """The latest history line of the recommendation that meets `condition`: a change
     (not its arrival, which has no state before, nor an undo line)."""
     change = col(Event.from_state).is_not(None) & (col(Event.event) != UNDO)
     return _latest(col(Event.id), col(Event.recommendation_id), change, condition)
