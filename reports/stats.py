@@ -69,13 +69,15 @@ def _days(value: float | None) -> str:
 
 def heading(figures: ImpactFigures) -> str:
     """What the figures cover: the reports submitted in the period, of one body or all."""
-    start, end = _day(figures.start, "the first"), _day(figures.end, "the last")
     whose = f" by {figures.body}" if figures.body else ""
-    return f"Recommendations made{whose} in reports submitted from {start} to {end}"
-
-
-def _day(day: date | None, otherwise: str) -> str:
-    return day.isoformat() if day else otherwise
+    start, end = figures.start, figures.end
+    if start and end:
+        when = f"submitted from {start.isoformat()} to {end.isoformat()}"
+    elif start or end:
+        when = f"submitted from {start.isoformat()}" if start else f"submitted up to {end}"
+    else:
+        when = "of every report"
+    return f"Recommendations made{whose}: {when}"
 
 
 def text(figures: ImpactFigures) -> str:

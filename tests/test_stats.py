@@ -159,5 +159,5 @@ def test_the_paper_gives_each_share_of_its_whole(tracker: World, lifecycle: Life
 
 def test_the_text_table_words_each_figure(tracker: World, lifecycle: Lifecycle) -> None:
     text = paper.text(figures(tracker, lifecycle, body=PANEL, start=date(2027, 1, 1)))
-    assert text.startswith(f"Recommendations made by {PANEL} in reports submitted from 2027-01-01")
+    assert text.startswith(f"Recommendations made by {PANEL}: submitted from 2027-01-01\n")
     assert "Agreed in part" in text and "14.3% of made" in text

@@ -12,7 +12,8 @@ from datetime import date, datetime
 # The closure outcomes that count as implemented: the committee's verdict at sign-off,
 # in full or in part. Anything else closed (rejected, noted, not implemented,
 # withdrawn, superseded) was not.
-IMPLEMENTED = ("implemented", "partly_implemented")
+PARTLY_IMPLEMENTED = "partly_implemented"
+IMPLEMENTED = ("implemented", PARTLY_IMPLEMENTED)
 
 
 @dataclass(frozen=True)

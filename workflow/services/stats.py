@@ -19,11 +19,12 @@ from sqlmodel import Session, col
 from config.workflow_table import WorkflowTable
 from workflow import store, tracker
 from workflow.models import Event, Recommendation, Report, Response
-from workflow.papers import IMPLEMENTED, ImpactFigures
+from workflow.papers import IMPLEMENTED, PARTLY_IMPLEMENTED, ImpactFigures
+from workflow.services.decisions import RESPONSE_EFFECT
+from workflow.services.undo import UNDO  # its lines undo a change; they are not one
 from workflow.tracker import Selection
 
 Query = Select[*tuple[Any, ...]]
-UNDO = "undo"  # the history's undo lines: they undo a change, they are not one
 _Latest = aliased(Response)  # the response in force: the latest not undone
 _Closing = aliased(Event)  # the line that closed it
 _Reported = aliased(Event)  # the latest line that brought it to the state signed off from
@@ -43,7 +44,7 @@ def impact_figures(
     """
     body_id = store.get_body(session=session, name=body).id if body else None
     cohort, connection = _cohort(start, end, body_id), session.connection()
-    decisions = [spec.name for spec in table.events_with_effect("record_response")]
+    decisions = [spec.name for spec in table.events_with_effect(RESPONSE_EFFECT)]
     counts = connection.execute(_counts(table, today, decisions).where(*cohort)).one()._asdict()
     return ImpactFigures(
         start=start,
@@ -80,7 +81,7 @@ def _counts(table: WorkflowTable, today: date, decisions: Sequence[str]) -> Quer
             for i, name in enumerate(decisions)
         },
         "implemented": _count(implemented),
-        "implemented_in_part": _count(col(rec.closure_outcome) == "partly_implemented"),
+        "implemented_in_part": _count(col(rec.closure_outcome) == PARTLY_IMPLEMENTED),
         "by_original_target": _count(and_(implemented, done_on <= original)),
         "after_rebasing": _count(and_(implemented, done_on > original, tracker.rebased())),
         "rebased": _count(tracker.rebased()),
