@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import CLERK, CURRENT_TIME, PANEL, make_recommendation, make_world
+from factories import CLERK, CURRENT_TIME, PANEL, World, make_recommendation, make_world
 from icalendar import Calendar, Event
 from runner import Cli
 
 from reports.calendar import calendar, meeting_uid, monitoring_uid
+from workflow import services
 from workflow.db import make_engine, new_session
+from workflow.lifecycle import Lifecycle
 from workflow.papers import CalendarDate, CalendarMeeting
+from workflow.services import directory
 
 LONDON = ZoneInfo("Europe/London")
 DOMAIN = "council.example"
@@ -125,3 +128,30 @@ def test_after_meetings_move_the_calendar_updates_the_same_entry(
 def test_calendar_refuses_an_unknown_body(cli: Cli, tracker: None, tmp_path: Path) -> None:
     status, _, err = cli("calendar", "--body", "Nobody", "-o", str(tmp_path / "x.ics"))
     assert status == 2 and "Nobody" in err and not (tmp_path / "x.ics").exists()
+
+
+# The service, on each database
+
+
+def test_the_service_counts_each_meetings_moves(world: World, lifecycle: Lifecycle) -> None:
+    clerk, start = world.actor(CLERK), datetime(2027, 4, 20, 17, tzinfo=UTC)
+    added = directory.add_meeting(world.session, lifecycle.table, clerk, CURRENT_TIME,
+                                  body=PANEL, starts_at=start)  # fmt: skip
+    directory.move_meeting(world.session, lifecycle.table, clerk, CURRENT_TIME, added["id"],
+                           start + timedelta(days=7))  # fmt: skip
+    meetings, _ = services.calendar_entries(world.session, lifecycle.table, PANEL)
+    assert [(m.starts_at, m.moves, m.cancelled) for m in meetings] == [
+        (start + timedelta(days=7), 1, False)
+    ]
+
+
+def test_the_service_gives_open_recommendations_monitoring_dates(
+    world: World, lifecycle: Lifecycle
+) -> None:
+    make_recommendation(world, "a", monitoring_date=date(2027, 4, 1))  # proposed: not yet open
+    make_recommendation(world, "b", "in_progress", monitoring_date=date(2027, 4, 6))
+    make_recommendation(world, "c", "in_progress")  # no monitoring date
+    _, dates = services.calendar_entries(world.session, lifecycle.table)
+    assert [(d.code, d.on, d.owner) for d in dates] == [
+        ("CCS/09/b", date(2027, 4, 6), "Olive Officer")
+    ]
