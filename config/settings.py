@@ -42,7 +42,9 @@ class ConfigError(RectrackError, ValueError):
 def _timezone(value: object) -> ZoneInfo:
     try:
         return ZoneInfo(_text(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    # A region's name (`Europe`) is a folder of zones: with the tzdata package
+    # installed (icalendar needs it), zoneinfo fails opening it as a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{value!r} is not a known time zone, such as 'Europe/London'") from None
 
 

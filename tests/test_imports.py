@@ -50,6 +50,8 @@ PURE_MODULES = frozenset(
     | {"workflow.interchange.replay"}
     | {"notifications.planning", "notifications.notices", "notifications.rendering"}
     | {"notifications.emails", "notifications.deliveries"}
+    | {"workflow.papers", "reports.stats", "reports.calendar"}
+    | {"workflow.interchange.tracker_map", "workflow.interchange.sheet_rows"}
 )
 ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
 

@@ -65,13 +65,11 @@ def conditions(selection: Selection) -> list[ColumnElement[bool]]:
 
 
 def _derived(selection: Selection) -> list[ColumnElement[bool]]:
-    rec, where = Recommendation, list[ColumnElement[bool]]()
+    where = list[ColumnElement[bool]]()
     if selection.overdue is not None:
-        states, today = selection.overdue
-        where.append(and_(col(rec.state).in_(states), col(rec.target_date) < today))
+        where.append(overdue(*selection.overdue))
     if selection.rebased:
-        target, baseline = col(rec.target_date), col(rec.original_target_date)
-        where.append(and_(baseline.is_not(None), or_(target.is_(None), target != baseline)))
+        where.append(rebased())
     if selection.awaiting is not None:
         where.append(awaiting_response(selection.awaiting))
     return where
@@ -88,6 +86,18 @@ def awaiting_response(initial: str) -> ColumnElement[bool]:
     rec = Recommendation
     in_force = exists().where(col(Response.recommendation_id) == col(rec.id), ~col(Response.undone))
     return and_(col(rec.state) == initial, ~in_force)
+
+
+def overdue(open_states: tuple[str, ...], today: date) -> ColumnElement[bool]:
+    """Open, with the target date passed."""
+    rec = Recommendation
+    return and_(col(rec.state).in_(open_states), col(rec.target_date) < today)
+
+
+def rebased() -> ColumnElement[bool]:
+    """The target moved from its baseline (to another day, or to none)."""
+    target, baseline = col(Recommendation.target_date), col(Recommendation.original_target_date)
+    return and_(baseline.is_not(None), or_(target.is_(None), target != baseline))
 
 
 def select_rows(*, session: Session, selection: Selection) -> list[tuple[Recommendation, str]]:

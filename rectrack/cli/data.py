@@ -46,8 +46,18 @@ def init(app: App, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice((*FORMATS, "xlsx")),
     help="Default: from the file's extension.",
+)
+@click.option(
+    "--sheet", metavar="S", help="XLSX: the sheet to read (default: the map's, or the first)."
+)
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="MAP.toml",
+    help="XLSX: which column holds which field, and which words mean which state or RAG.",
 )
 @click.option(
     "--update",
@@ -62,15 +72,32 @@ def import_(
     app: App,
     file: Path,
     fmt: str | None,
+    sheet: str | None,
+    map_path: Path | None,
     update: bool,
     dry_run: bool,
     by: str | None,
     as_json: bool,
 ) -> None:
-    """Load the JSON interchange document, or a CSV of recommendations. All or nothing.
+    """Load the JSON interchange document, a CSV of recommendations, or a council's
+    tracker spreadsheet (XLSX, read through --map). All or nothing.
 
     Then, unless a dry run, say what will not be sent for want of a chair or an owner.
     """
+    from workflow import services
+
+    spreadsheet = services.format_of(file, fmt) == "xlsx"
+    if (sheet or map_path) and not spreadsheet:
+        raise click.BadParameter(
+            "only a spreadsheet (.xlsx) has sheets and a map", param_hint="--map"
+        )
+    if spreadsheet:
+        if update:
+            raise click.BadParameter(
+                "a spreadsheet is imported, not compared", param_hint="--update"
+            )
+        _import_xlsx(app, file, sheet, map_path, dry_run, by, as_json)
+        return
     if update:
         _update(app, file, fmt, dry_run, by, as_json)
         return
@@ -90,7 +117,33 @@ def import_(
             progress=progress,
         )
         missing = [] if dry_run else _missing_recipients(app, session)
-    counts = {name: count for name, count in summary.counts().items() if count}
+    _imported(file, summary.counts(), missing, dry_run, as_json)
+
+
+def _import_xlsx(
+    app: App,
+    file: Path,
+    sheet: str | None,
+    map_path: Path | None,
+    dry_run: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    from workflow import services
+
+    with app.session() as session:
+        summary = services.import_tracker_xlsx(
+            session, file, table=app.table, tz=app.settings.timezone, by=by,
+            now=app.clock.now(), sheet=sheet, map_path=map_path, dry_run=dry_run,
+        )  # fmt: skip
+        missing = [] if dry_run else _missing_recipients(app, session)
+    _imported(file, summary.counts(), missing, dry_run, as_json)
+
+
+def _imported(
+    file: Path, summary: dict[str, int], missing: list[Missing], dry_run: bool, as_json: bool
+) -> None:
+    counts = {name: count for name, count in summary.items() if count}
     if as_json:
         unsendable = [{"about": m.about, "why": m.why} for m in missing]
         emit_json({"dry_run": dry_run, **counts, "unsendable": unsendable})

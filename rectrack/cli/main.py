@@ -20,6 +20,7 @@ from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.directory import audit, bodies, meetings, people
 from rectrack.cli.monitoring import indicator, milestone
+from rectrack.cli.papers import calendar_, stats
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
 from workflow.clock import Clock
@@ -64,6 +65,8 @@ for command in (
     audit,
     milestone,
     indicator,
+    stats,
+    calendar_,
     workflow_group,
     config_group,
     tick,

@@ -6,6 +6,7 @@ The actor and the time are always passed in.
 from __future__ import annotations
 
 from workflow.interchange.shapes import FORMATS
+from workflow.services.calendar import calendar_entries
 from workflow.services.changes import (
     AMENDABLE,
     PROGRESS_UPDATE,
@@ -24,11 +25,13 @@ from workflow.services.reading import (
     list_recommendations,
     show_recommendation,
 )
+from workflow.services.stats import impact_figures
 from workflow.services.transfer import (
     document,
     export_recommendations_csv,
     format_of,
     import_recommendations_csv,
+    import_tracker_xlsx,
     load_document,
     update_from_document,
     update_recommendations_csv,
@@ -46,6 +49,7 @@ __all__ = [
     "add_updates",
     "amend",
     "amendment_plan",
+    "calendar_entries",
     "check_table",
     "count_recommendations",
     "document",
@@ -54,7 +58,9 @@ __all__ = [
     "fire",
     "fire_all",
     "format_of",
+    "impact_figures",
     "import_recommendations_csv",
+    "import_tracker_xlsx",
     "list_recommendations",
     "load_document",
     "respond",

@@ -1,4 +1,5 @@
-"""Moving data in and out: the interchange document (JSON) and a CSV of recommendations.
+"""Moving data in and out: the interchange document (JSON), a CSV of recommendations,
+and a council's own tracker spreadsheet (XLSX, in only).
 
 The document's `notices` part belongs to the notification service, which imports
 and exports the whole document through these (`notifications.transfer`).
@@ -25,10 +26,35 @@ if TYPE_CHECKING:
     from workflow.interchange.records import ImportSummary
     from workflow.interchange.update import UpdateSummary
 
+SPREADSHEET = "xlsx"  # read by import with a map; never written by export
+
 
 def format_of(path: Path, fmt: str | None = None) -> str:
-    """The format asked for, or the one the file's extension names (JSON unless .csv)."""
-    return fmt or ("csv" if path.suffix.lower() == ".csv" else "json")
+    """The format asked for, or the one the file's extension names (JSON unless .csv or
+    .xlsx)."""
+    suffix = path.suffix.lower()
+    return fmt or {".csv": "csv", ".xlsx": SPREADSHEET}.get(suffix, "json")
+
+
+def import_tracker_xlsx(
+    session: Session,
+    path: Path,
+    *,
+    table: WorkflowTable,
+    tz: ZoneInfo,
+    by: str | None,
+    now: datetime,
+    sheet: str | None = None,
+    map_path: Path | None = None,
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Load a council's tracker spreadsheet, read through its map: all or nothing."""
+    from workflow.interchange.xlsxfile import import_xlsx
+
+    return import_xlsx(
+        session, path, table=table, by=by, now=now, tz=tz, sheet=sheet, map_path=map_path,
+        dry_run=dry_run,
+    )  # fmt: skip
 
 
 def import_recommendations_csv(

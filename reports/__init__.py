@@ -1,0 +1,1 @@
+"""Committee papers: the tracker annex, impact statistics, the calendar (pure + templates)."""
