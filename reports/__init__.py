@@ -1,0 +1,1 @@
+"""Committee papers: the tracker annex (HTML, PDF, XLSX), made from plain records."""
