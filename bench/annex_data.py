@@ -105,14 +105,16 @@ def _id(result: CursorResult[Any]) -> int:
 def _recommendation(connection: Connection, report_id: int, i: int, people: list[int]) -> None:
     n = i % PER_REPORT
     key = n < KEY
+    report = f"CIS.{12 + i // PER_REPORT}/03"
+    reference = f"{n + 1}" if key else f"CC-09-{AREAS[i % 6]}-{n:02d}"
     state = STATES[i % len(STATES)]
     baseline = date(2027, 3, 31) + timedelta(days=30 * (i % 6))
     rebased = state != "proposed" and i % 4 != 0
     target = baseline + timedelta(days=90) if rebased else baseline
     values = {
         "report_id": report_id,
-        "reference": f"{n + 1}" if key else f"CC-09-{AREAS[i % 6]}-{n:02d}",
-        "code": f"R{report_id}/{'K' if key else 'CC-09-' + AREAS[i % 6]}-{n:02d}",
+        "reference": reference,
+        "code": f"{report}/{reference}",
         "text": TEXTS[i % len(TEXTS)],
         "group_name": "key" if key else "individual",
         "owner_id": people[1 + i % 3],

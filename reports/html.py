@@ -29,12 +29,12 @@ TEMPLATE = "annex.html"
 COLUMNS = (
     ("Code", 7),
     ("Recommendation", 15),
-    ("Executive response", 13),
+    ("Executive response", 12),
     ("Lead officer and member", 8),
     ("Original target", 6),
     ("Current target", 8),
-    ("Latest update", 15),
-    ("Milestones and indicators", 10),
+    ("Latest update", 14),
+    ("Milestones and indicators", 12),
     ("RAG", 5),
     ("State", 6),
     ("Proposed action", 7),
@@ -65,4 +65,4 @@ def environment(templates_directory: Path | None = None) -> Environment:
 def render_html(annex: Annex, templates_directory: Path | None = None) -> str:
     """The whole annex as one HTML document."""
     template = environment(templates_directory).get_template(TEMPLATE)
-    return template.render(annex=annex, columns=COLUMNS, none=wording.NONE)
+    return template.render(annex=annex, columns=COLUMNS, dash=wording.NONE)

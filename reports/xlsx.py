@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from io import BytesIO
 from typing import Any
 
@@ -80,15 +81,14 @@ def _tracker(book: Any, annex: Annex) -> None:
     sheet.freeze_panes = "A2"
     for i, (_, width, _) in enumerate(COLUMNS):
         sheet.column_dimensions[_letter(i)].width = width
-    sheet.auto_filter.ref = f"A1:{_letter(len(COLUMNS) - 1)}{len(annex.recs()) + 1}"
-    bold, top = Font(bold=True), Alignment(vertical="top", wrap_text=True)
-    header = []
-    for name, _, _ in COLUMNS:
-        cell = _cell(sheet, name, top)
-        cell.font = bold
-        header.append(cell)
+    recs = annex.recs()
+    sheet.auto_filter.ref = f"A1:{_letter(len(COLUMNS) - 1)}{len(recs) + 1}"
+    top = Alignment(vertical="top", wrap_text=True)
+    header = [_cell(sheet, name, top) for name, _, _ in COLUMNS]
+    for cell in header:
+        cell.font = Font(bold=True)
     sheet.append(header)
-    for rec in annex.recs():
+    for rec in recs:
         values = [
             value(rec) if not rec.redacted or name in REDACTED_SHOWN else None
             for name, _, value in COLUMNS
@@ -97,14 +97,20 @@ def _tracker(book: Any, annex: Annex) -> None:
 
 
 def _cell(sheet: Any, value: Any, alignment: Any = None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = _cell_class()(sheet, value=value)
     if alignment is not None:
         cell.alignment = alignment
     if isinstance(value, date):
         cell.number_format = DATE_FORMAT
     return cell
+
+
+@cache
+def _cell_class() -> Any:
+    """openpyxl's write-only cell, imported once, when the first workbook is made."""
+    from openpyxl.cell import WriteOnlyCell
+
+    return WriteOnlyCell
 
 
 def _letter(index: int) -> str:

@@ -73,6 +73,15 @@ def test_the_proposed_action_follows_the_state_and_the_response(
     assert rows[codes["awaiting"]]["Executive response"] == "Awaiting response"
 
 
+def test_an_empty_cell_shows_a_dash(cli: Cli, tmp_path: Path, codes: dict[str, str]) -> None:
+    row = html_rows(cli, tmp_path)[codes["awaiting"]]
+    assert (row["Current target"], row["Latest update"], row["Milestones and indicators"]) == (
+        "—",
+        "—",
+        "—",
+    )
+
+
 def test_the_summary_counts_by_state_and_rag(
     cli: Cli, tmp_path: Path, codes: dict[str, str]
 ) -> None:
@@ -171,3 +180,14 @@ def _everything(path: Path, fmt: str) -> str:
     book = load_workbook(path, read_only=True)
     cells = (cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
     return "\n".join(str(cell) for cell in cells if cell is not None)
+
+
+def test_a_councils_template_replaces_the_built_in_one(
+    cli: Cli, tmp_path: Path, codes: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = tmp_path / "templates"
+    ours.mkdir()
+    (ours / "annex-summary.html").write_text("<p>Our own summary of {{ annex.summary.total }}</p>")
+    monkeypatch.setenv("RECTRACK_TEMPLATES_DIRECTORY", str(ours))
+    html = made(cli, tmp_path, "html").read_text("utf-8")
+    assert "<p>Our own summary of 4</p>" in html and "<caption>RAG key</caption>" not in html
