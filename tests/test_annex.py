@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from factories import make_world
+from factories import PANEL, REPORT, World, make_world
 from openpyxl import load_workbook
-from papers import REASON, SECRET, SECRET_NOTE, annex_rows, make_papers, pdf_text
+from papers import (
+    ENDORSED_ON,
+    JUNE,
+    REASON,
+    SECRET,
+    SECRET_NOTE,
+    SEPTEMBER,
+    annex_rows,
+    make_papers,
+    pdf_text,
+)
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 from runner import Cli
 
+from workflow.annex_records import Action, Rebasing
 from workflow.db import make_engine, new_session
 from workflow.lifecycle import Lifecycle
+from workflow.services.annex import AnnexChoice, annex_records
 
 
 @pytest.fixture
@@ -191,3 +203,13 @@ def test_a_councils_template_replaces_the_built_in_one(
     monkeypatch.setenv("RECTRACK_TEMPLATES_DIRECTORY", str(ours))
     html = made(cli, tmp_path, "html").read_text("utf-8")
     assert "<p>Our own summary of 4</p>" in html and "<caption>RAG key</caption>" not in html
+
+
+def test_the_records_are_read_alike_on_every_backend(world: World, lifecycle: Lifecycle) -> None:
+    codes = make_papers(world, lifecycle)
+    choice = AnnexChoice(body=PANEL, reports=(REPORT,))
+    records = annex_records(world.session, lifecycle.table, date(2027, 2, 1), choice)
+    rec = next(r for r in records.recommendations if r.code == codes["rebased"])
+    assert rec.rebasings == (Rebasing(PANEL, ENDORSED_ON, JUNE, SEPTEMBER),)
+    assert (rec.action, rec.owner, rec.group) == (Action.CONTINUE, "Olive Officer", "key")
+    assert [r.title for r in records.reports] == ["Customer Contact Strategy"]
