@@ -19,6 +19,7 @@ from workflow.records import RAGS
 GROUP_ORDER = ("key", "individual")  # the seed's order: key recommendations first
 NO_GROUP = "Other recommendations"
 NO_RAG = "not set"
+WITHHELD = "exempt"  # a public paper's count of the RAGs it does not show
 # What each RAG status means, in the words of councils' trackers.
 RAG_KEY = (
     ("green", "On track, or complete"),
@@ -81,7 +82,7 @@ class Section:
 class Summary:
     total: int
     by_state: tuple[tuple[str, int], ...]  # in the workflow's order of states
-    by_rag: tuple[tuple[str, int], ...]  # green, amber, red, not set
+    by_rag: tuple[tuple[str, int], ...]  # green, amber, red, not set (and exempt, in public)
     exempt: int
 
 
@@ -145,11 +146,12 @@ def group_title(name: str | None) -> str:
 
 def _summary(recs: Sequence[RecRecord], states: Sequence[str]) -> Summary:
     by_state = Counter(rec.state for rec in recs)
-    by_rag = Counter(rec.rag or NO_RAG for rec in recs)
+    by_rag = Counter(WITHHELD if rec.redacted else rec.rag or NO_RAG for rec in recs)
     known = [*states, *sorted(set(by_state) - set(states))]  # a state the table dropped
+    rags = (*RAGS, NO_RAG, WITHHELD) if by_rag[WITHHELD] else (*RAGS, NO_RAG)
     return Summary(
         total=len(recs),
         by_state=tuple((state, by_state[state]) for state in known if by_state[state]),
-        by_rag=tuple((rag, by_rag[rag]) for rag in (*RAGS, NO_RAG)),
+        by_rag=tuple((rag, by_rag[rag]) for rag in rags),
         exempt=sum(1 for rec in recs if rec.exempt),
     )

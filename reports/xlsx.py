@@ -18,6 +18,7 @@ from reports.annex import Annex, group_title
 from workflow.annex_records import RecRecord
 
 DATE_FORMAT = "dd mmm yyyy"
+A4 = "9"  # Excel's number for the paper size
 Column = tuple[str, int, Callable[[RecRecord], Any]]  # header, width, value
 # The cells a redacted recommendation fills (`reports.annex.for_public` says what it keeps).
 REDACTED_SHOWN = frozenset({"Code", "Report", "Group", "Exempt", "State"})
@@ -37,9 +38,9 @@ def _monitored(rec: RecRecord) -> str:
 
 
 COLUMNS: tuple[Column, ...] = (
-    ("Code", 14, lambda r: r.code),
+    ("Code", 24, lambda r: r.code),
     ("Report", 12, lambda r: r.report),
-    ("Group", 14, lambda r: group_title(r.group)),
+    ("Group", 24, lambda r: group_title(r.group)),
     ("Recommendation", 60, lambda r: r.text or None),
     ("Exempt", 30, lambda r: r.exempt_reason if r.exempt else None),
     ("Response", 16, lambda r: wording.decision(r.response)),
@@ -79,6 +80,7 @@ def _tracker(book: Any, annex: Annex) -> None:
 
     sheet = book.create_sheet("Tracker")
     sheet.freeze_panes = "A2"
+    _printed(sheet)
     for i, (_, width, _) in enumerate(COLUMNS):
         sheet.column_dimensions[_letter(i)].width = width
     recs = annex.recs()
@@ -94,6 +96,15 @@ def _tracker(book: Any, annex: Annex) -> None:
             for name, _, value in COLUMNS
         ]
         sheet.append([_cell(sheet, value, top) for value in values])
+
+
+def _printed(sheet: Any) -> None:
+    """Printed as the paper is: A4 landscape, one page wide, the header on every page."""
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _cell(sheet: Any, value: Any, alignment: Any = None) -> Any:
@@ -121,10 +132,11 @@ def _letter(index: int) -> str:
 
 def _summary(book: Any, annex: Annex) -> None:
     sheet = book.create_sheet("Summary")
-    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["A"].width = 26
     sheet.column_dimensions["B"].width = 50
     sheet.append([annex.title])
-    sheet.append(["As at", _cell(sheet, annex.meeting or annex.on)])
+    when = "Due at the meeting of" if annex.meeting else "As at"
+    sheet.append([when, _cell(sheet, annex.meeting or annex.on)])
     sheet.append([])
     sheet.append(["State", "Number"])
     for state, count in annex.summary.by_state:

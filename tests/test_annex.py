@@ -139,7 +139,7 @@ def test_the_spreadsheet_freezes_its_header_and_formats_its_dates(
     cli: Cli, tmp_path: Path, codes: dict[str, str]
 ) -> None:
     sheet = load_workbook(made(cli, tmp_path, "xlsx"))["Tracker"]
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
     assert sheet["L2"].is_date and sheet["L2"].number_format == "dd mmm yyyy"
     assert [row[0] for row in load_workbook(made(cli, tmp_path, "xlsx"))["Summary"].values][:4] == [
         "Recommendations tracker",
@@ -174,6 +174,14 @@ def test_a_public_annex_shows_an_exempt_item_by_code_state_and_reason_only(
     assert codes["exempt"] in text and REASON in " ".join(text.split())
     for hidden in (SECRET, SECRET_NOTE, "Agreed in private", "Otto Officer"):
         assert hidden not in text
+
+
+def test_a_public_summary_counts_the_rag_it_withholds_as_exempt(
+    cli: Cli, tmp_path: Path, codes: dict[str, str]
+) -> None:
+    html = made(cli, tmp_path, "html", "--public").read_text("utf-8")
+    assert '<span class="rag rag-none">Exempt</span></th><td>1</td>' in html
+    assert '<span class="rag rag-red">Red</span></th><td>0</td>' in html
 
 
 def test_the_clerks_annex_shows_an_exempt_item_flagged(
