@@ -42,6 +42,7 @@ ACTS = {  # name: in words
     "undo": "undo a change",
     "directory": "keep people, bodies and meetings",
     "monitor": "keep milestones and indicators",
+    "exempt": "mark a recommendation exempt",
 }
 
 

@@ -134,6 +134,7 @@ def test_each_email_goes_to_the_person_it_is_for(demo: Run) -> None:
 def test_it_names_the_commands_to_look_around_with(demo: Run) -> None:
     for command in ("recs list", "recs show CCS/09/c", "outbox list", "simulate --from 2027-04-28"):
         assert f" rectrack {command}" in demo.out
+    assert " rectrack annex --format pdf -o " in demo.out
 
 
 def test_a_second_run_starts_afresh_and_tells_the_same_tale(clean_env: Path) -> None:

@@ -13,8 +13,8 @@ The rules (DESIGN.md, Architecture; STYLE.md, Layout):
   fastapi, starlette, uvicorn); rectrack, the top layer, is already out of reach.
 - A pure module loads no I/O library: sqlmodel, sqlalchemy, alembic, psycopg and
   sqlite3 (storage), aiosmtplib and smtplib (mail), apscheduler (the scheduler). Nor
-  jinja2, except in notifications/rendering.py: a template engine is not I/O, but
-  rendering is the one pure module with templates to render. socket is not on the
+  jinja2, except in notifications/rendering.py and reports/html.py: a template engine
+  is not I/O, but those are the pure modules with templates to render. socket is not on the
   list: the standard library's email package loads it to name the host in a Message-ID.
 """
 
@@ -52,8 +52,13 @@ PURE_MODULES = frozenset(
     | {"notifications.emails", "notifications.deliveries"}
     | {"workflow.papers", "reports.stats", "reports.calendar"}
     | {"workflow.interchange.tracker_map", "workflow.interchange.sheet_rows"}
+    | {"workflow.annex_records", "reports", "reports.annex", "reports.wording", "reports.html"}
+    | {"reports.pdf", "reports.xlsx"}
 )
-ALLOWED_IO = {"notifications.rendering": frozenset({"jinja2"})}
+ALLOWED_IO = {
+    "notifications.rendering": frozenset({"jinja2"}),
+    "reports.html": frozenset({"jinja2"}),  # the annex's templates, as the mail's
+}
 
 # Nearly all the cost of a fresh import of an edge module is SQLModel's (pydantic and
 # SQLAlchemy). Edge modules may load it, so their probes import it once before forking.

@@ -256,8 +256,8 @@ def test_an_export_gives_every_recommendation_every_key(session: Session) -> Non
             *("report", "reference", "code", "text", "priority", "group", "parent"),
             *("owner", "lead_member"),
             *("state", "target_date", "original_target_date", "monitoring_date", "rag"),
-            *("closure_outcome", "responses", "updates", "amendments", "milestones"),
-            *("indicators", "history"),
+            *("closure_outcome", "exempt", "exempt_reason"),
+            *("responses", "updates", "amendments", "milestones", "indicators", "history"),
         ]
 
 

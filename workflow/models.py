@@ -69,6 +69,8 @@ class Recommendation(SQLModel, table=True):
     monitoring_date: date | None = None
     rag: str | None = Field(default=None, sa_type=String(8))
     closure_outcome: str | None = Field(default=None, sa_type=String(32))
+    exempt: bool = False  # Schedule 12A information: a public paper shows only its code and state
+    exempt_reason: str | None = None  # the paragraph of Schedule 12A, shown in its place
     version: int = Field(default=1)  # moved on by every change: see store.save_state
 
 

@@ -86,6 +86,8 @@ def own_fields(
         "monitoring_date": iso(rec.monitoring_date),
         "rag": rec.rag,
         "closure_outcome": rec.closure_outcome,
+        "exempt": rec.exempt,
+        "exempt_reason": rec.exempt_reason,
     }
 
 
@@ -119,7 +121,7 @@ def detail(
     """Everything about one recommendation: what `recs show --json` prints."""
     in_force = [row for row in related["responses"] if not row.undone]
     view = summary(rec, report, emails, in_force[-1] if in_force else None, codes)
-    view["rebasings"] = sum(1 for a in related["amendments"] if _rebased(a))
+    view["rebasings"] = sum(1 for a in related["amendments"] if rebased(a))
     for kind, show in related_views(emails, bodies, readings).items():
         view[kind] = [show(row) for row in related[kind]]
     return view
@@ -146,7 +148,8 @@ def related_views(
     return views
 
 
-def _rebased(amendment: Amendment) -> bool:
+def rebased(amendment: Amendment) -> bool:
+    """Whether the amendment moved a target that had been set (a re-basing)."""
     old_new: Sequence[Any] | None = amendment.changes.get("target_date")
     return bool(old_new and old_new[0] is not None)
 

@@ -209,6 +209,7 @@ def _show_where(settings: Settings, directory: Path, code: str) -> None:
         f"recs show {code}",
         "outbox list",
         f"simulate --from {after} --to {after.replace(month=7, day=31)}",
+        f"annex --format pdf -o {directory / 'annex.pdf'}",
     ):
         click.echo(f"  RECTRACK_DATABASE_URL={url} {_program()} {command}")
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import click
 
 from config import load_settings
+from rectrack.cli.annex import annex
 from rectrack.cli.app import App
 from rectrack.cli.changes import amend, fire, respond, undo, update
 from rectrack.cli.data import export, import_, init
 from rectrack.cli.demo import demo
 from rectrack.cli.directory import audit, bodies, meetings, people
+from rectrack.cli.exempt import exempt
 from rectrack.cli.monitoring import indicator, milestone
 from rectrack.cli.papers import calendar_, stats
 from rectrack.cli.reading import config_group, recs, workflow_group
@@ -59,6 +61,8 @@ for command in (
     update,
     amend,
     undo,
+    exempt,
+    annex,
     people,
     bodies,
     meetings,

@@ -114,6 +114,8 @@ def _facts(rec: Mapping[str, Any]) -> list[str]:
         ("RAG", rec["rag"] or "-"),
         ("Outcome", rec["closure_outcome"] or "-"),
     ]
+    if rec.get("exempt"):
+        facts.append(("Exempt", rec["exempt_reason"]))
     return [f"{name + ':':<17}{value}" for name, value in facts]
 
 

@@ -130,6 +130,8 @@ def _row(rec: RecommendationRecord, ids: Ids) -> dict[str, Any]:
         "monitoring_date": rec.monitoring_date,
         "rag": rec.rag,
         "closure_outcome": rec.closure_outcome,
+        "exempt": rec.exempt,
+        "exempt_reason": rec.exempt_reason,
         "version": 1,
     }
 

@@ -36,7 +36,7 @@ from workflow.interchange.records import (
 from workflow.records import RELATED
 
 # A recommendation's own fields an update may correct, and why the others are refused.
-EDITABLE = ("priority", "owner", "lead_member", "group", "parent")
+EDITABLE = ("priority", "owner", "lead_member", "group", "parent", "exempt", "exempt_reason")
 _REFUSED = {
     "report": "names the recommendation and cannot change",
     "reference": "names the recommendation and cannot change",

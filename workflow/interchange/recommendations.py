@@ -70,6 +70,7 @@ def recommendation(raw: object, path: str, scope: Scope) -> RecommendationRecord
         _outcome(rec.get("closure_outcome"), state, f"{path}.closure_outcome", scope),
         _group(rec.get("group"), f"{path}.group"),
         _parent(rec.get("parent"), code, f"{path}.parent"),
+        *_exemption(rec, path),
         None if _RELATED.isdisjoint(rec) else related(rec, state, path, scope),
     )
 
@@ -79,6 +80,20 @@ def _group(value: object, path: str) -> str | None:
     if group is not None and len(group) > GROUP_MAX:
         checks.fail(path, f"is longer than {GROUP_MAX} characters")
     return group
+
+
+def _exemption(rec: dict[str, Any], path: str) -> tuple[bool, str | None]:
+    """Whether it is exempt, and why: an exempt one names its paragraph of Schedule 12A."""
+    exempt = rec.get("exempt", False)
+    if not isinstance(exempt, bool):
+        checks.fail(f"{path}.exempt", f"must be true or false, not {checks.shown(exempt)}")
+    reason = checks.maybe_line(rec.get("exempt_reason"), f"{path}.exempt_reason")
+    if exempt and reason is None:
+        checks.fail(f"{path}.exempt_reason", "an exempt recommendation names its paragraph of "
+                    "Schedule 12A")  # fmt: skip
+    if reason is not None and not exempt:
+        checks.fail(f"{path}.exempt_reason", "only an exempt recommendation has one")
+    return exempt, reason
 
 
 def _parent(value: object, code: str, path: str) -> str | None:

@@ -146,6 +146,8 @@ class RecommendationRecord(NamedTuple):
     closure_outcome: str | None
     group: str | None
     parent: str | None  # the code of the (key) recommendation it comes under
+    exempt: bool
+    exempt_reason: str | None
     related: Related | None
 
 

@@ -16,7 +16,10 @@ from workflow.interchange import checks
 from workflow.interchange.records import HistoryRecord
 
 EDIT = "edit"  # a line of fields corrected by `import --update`: the state stays
-STATELESS = frozenset({"progress_update", EDIT})  # history lines of acts that keep the state
+EXEMPT = "exempt"  # a line marking it exempt, or no longer so: the state stays
+STATELESS = frozenset(
+    {"progress_update", EDIT, EXEMPT}
+)  # history lines of acts that keep the state
 
 
 UNDO = "undo"  # a line that puts back the state the latest change not undone found

@@ -153,6 +153,8 @@ class RecommendationDoc(_Recommendation, total=False):
     monitoring_date: str | None
     rag: str | None
     closure_outcome: str | None
+    exempt: bool  # Schedule 12A information, kept out of public papers
+    exempt_reason: str | None  # the paragraph of Schedule 12A; given when, and only when, exempt
     responses: list[ResponseDoc]
     updates: list[UpdateDoc]
     amendments: list[AmendmentDoc]

@@ -55,6 +55,8 @@ _COLUMNS = {
     "lead_member": "lead_member_id",
     "group": "group_name",
     "parent": "parent_id",
+    "exempt": "exempt",
+    "exempt_reason": "exempt_reason",
 }
 _PEOPLE_FIELDS = frozenset({"owner", "lead_member"})
 _rec = Recommendation.__table__  # type: ignore[attr-defined]
@@ -254,6 +256,8 @@ _STORED_RECS = (
         col(Recommendation.closure_outcome),
         col(Recommendation.group_name),
         col(_Parent.code),
+        col(Recommendation.exempt),
+        col(Recommendation.exempt_reason),
     )
     .join(Report, col(Report.id) == col(Recommendation.report_id))
     .outerjoin(_Owner, col(_Owner.id) == col(Recommendation.owner_id))

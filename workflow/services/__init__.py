@@ -18,6 +18,7 @@ from workflow.services.changes import (
 )
 from workflow.services.decisions import amend, amendment_plan, respond, response_event, targets
 from workflow.services.effects import EFFECTS, check_table
+from workflow.services.exempt import clear_exempt, exempt
 from workflow.services.people import actor_for, find_actor
 from workflow.services.reading import (
     RecFilters,
@@ -51,8 +52,10 @@ __all__ = [
     "amendment_plan",
     "calendar_entries",
     "check_table",
+    "clear_exempt",
     "count_recommendations",
     "document",
+    "exempt",
     "export_recommendations_csv",
     "find_actor",
     "fire",
