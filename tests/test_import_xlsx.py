@@ -233,7 +233,7 @@ def test_import_reads_a_spreadsheet_by_its_extension(cli: Cli, code: str, tmp_pa
     path = workbook(tmp_path / "t.xlsx", PLAIN_HEADERS, [row])
     (tmp_path / "map.toml").write_text("[states]\nOngoing = 'in_progress'\n", encoding="utf-8")
     args = ("import", str(path), "--map", str(tmp_path / "map.toml"), "--by", CLERK)
-    assert cli.json(*args, "--dry-run") == {"dry_run": True, "recommendations": 1}
+    assert cli.json(*args, "--dry-run") == {"dry_run": True, "recommendations": 1, "unsendable": []}
     status, out, _ = cli(*args)
     assert status == 0 and out.endswith("imported 1 recommendation\n")
 
