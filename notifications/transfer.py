@@ -38,6 +38,7 @@ from workflow import services
 from workflow.interchange import checks
 from workflow.interchange.bulk import Progress
 from workflow.interchange.jsonfile import read_json, write_json
+from workflow.interchange.load import Then
 from workflow.interchange.records import ImportSummary
 from workflow.interchange.update import UpdateSummary
 from workflow.models import Body, Meeting, Milestone, Recommendation, Report
@@ -87,8 +88,7 @@ def import_file(
         return services.import_recommendations_csv(
             session, path, table=table, period=period, tz=tz, by=by, now=now, dry_run=dry_run
         )
-    document = read_json(path)
-    notices = check_notices(document.get("notices", []), tz)
+    document, notices, then = _with_notices(path, tz, now)
     summary = services.load_document(
         session,
         document,
@@ -99,7 +99,7 @@ def import_file(
         now=now,
         dry_run=dry_run,
         progress=progress,
-        then=lambda written: write_notices(written.connection(), notices, now),
+        then=then,
     )
     return replace(summary, notices=len(notices))
 
@@ -124,9 +124,8 @@ def update_file(
         return services.update_recommendations_csv(
             session, path, table=table, tz=tz, by=by, now=now, dry_run=dry_run
         )
-    document = read_json(path)
-    notices = check_notices(document.get("notices", []), tz)
-    summary = services.update_from_document(
+    document, _, then = _with_notices(path, tz, now)
+    return services.update_from_document(
         session,
         document,
         table=table,
@@ -135,9 +134,17 @@ def update_file(
         by=by,
         now=now,
         dry_run=dry_run,
-        then=lambda written: write_notices(written.connection(), notices, now),
+        then=then,  # the notices it carries were sent: not what an update adds
     )
-    return summary  # the notices it carries were sent: not what an update adds
+
+
+def _with_notices(
+    path: Path, tz: ZoneInfo, now: datetime
+) -> tuple[dict[str, Any], list[NoticeRecord], Then]:
+    """A JSON document, its notices checked, and the step that records them as settled."""
+    document = read_json(path)
+    notices = check_notices(document.get("notices", []), tz)
+    return document, notices, lambda written: write_notices(written.connection(), notices, now)
 
 
 # Export

@@ -189,6 +189,7 @@ def _update(
             fmt=fmt,
             dry_run=dry_run,
         )
+        missing = [] if dry_run else _missing_recipients(app, session)
     added = {name: count for name, count in summary.added.counts().items() if count}
     if as_json:
         changes = [
@@ -199,8 +200,11 @@ def _update(
             }
             for e in summary.edits
         ]
+        unsendable = [{"about": m.about, "why": m.why} for m in missing]
+        updated = summary.updated()
         emit_json(
-            {"dry_run": dry_run, "added": added, "updated": summary.updated(), "changes": changes}
+            {"dry_run": dry_run, "added": added, "updated": updated, "changes": changes}
+            | {"unsendable": unsendable}
         )
         return
     if dry_run:
@@ -208,6 +212,8 @@ def _update(
             click.echo(f"{edit.record} {edit.key}: {edit.described()}")
     verbs = ("would add", "would update") if dry_run else ("added", "updated")
     click.echo(f"{file}: {verbs[0]} {counted(added)}; {verbs[1]} {counted(summary.updated())}")
+    for line in _not_sent(missing):
+        click.echo(f"not sent: {line}")
 
 
 @contextmanager

@@ -125,7 +125,7 @@ def test_the_digest_says_when_the_meeting_is_in_local_time(renderer: Renderer) -
 def test_a_meeting_without_a_title_reads_well(renderer: Renderer) -> None:
     snapshot = snapshot_of(recommendation(), meeting_title="")
     message = renderer.render([notice(Kind.CHAIR_DIGEST)], snapshot, RULES)
-    assert "18:00. These are the recommendations" in " ".join(message.text.split())
+    assert "18:00. Below are the recommendations" in " ".join(message.text.split())
 
 
 @pytest.mark.parametrize("kind", list(Kind))
