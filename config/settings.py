@@ -174,6 +174,34 @@ def _clock_time(value: object) -> time:
     return parsed.replace(second=0, microsecond=0)
 
 
+def _grace_days(value: object) -> int:
+    return _whole(value, 0, 366)
+
+
+def _base_url(value: object) -> str:
+    """The web app's address as people reach it: what links in mail start with."""
+    url = _text(value).rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?# "):
+        raise ValueError(f"{value!r} is not an address like https://rectrack.council.example")
+    return url
+
+
+SECRET_KEY_MIN = 32  # characters: what `rectrack web` asks of web.secret_key at the least
+
+
+def _optional_secret_key(value: object) -> str | None:
+    if value in (None, ""):
+        return None
+    key = _text(value)
+    if len(key) < SECRET_KEY_MIN:
+        raise ValueError(
+            f"is {len(key)} characters; it must be at least {SECRET_KEY_MIN}"
+            " (python3 -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its dotted name, its default and how to read a raw value."""
@@ -217,6 +245,10 @@ KEYS: tuple[Key, ...] = (
     Key("reminders.overdue_every_days", 7, _days),
     Key("reminders.max_items", 100, _max_items),
     Key("templates.directory", None, _optional_path, is_path=True),
+    Key("web.base_url", "http://127.0.0.1:8000", _base_url),
+    Key("web.secret_key", None, _optional_secret_key, secret=True),
+    Key("web.public", False, _bool),
+    Key("web.link_grace_days", 14, _grace_days),
 )
 
 
@@ -250,6 +282,10 @@ class Settings:
     reminders_overdue_every_days: int
     reminders_max_items: int
     templates_directory: Path | None
+    web_base_url: str
+    web_secret_key: str | None = field(repr=False)
+    web_public: bool
+    web_link_grace_days: int
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 

@@ -170,6 +170,67 @@ class Audit(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class Credential(SQLModel, table=True):
+    """A person's password, as an argon2 hash: a person without one cannot sign in."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    password_hash: str
+    changed_at: datetime
+    # Moved on by each new password: a session signed in before it no longer counts.
+    generation: int = 1
+
+
+class Token(SQLModel, table=True):
+    """A secret handed to one person for one purpose (workflow.records.TOKEN_PURPOSES).
+
+    Only the token's SHA-256 is kept: the token itself is in the link or the mail.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(sa_type=String(16))
+    digest: str = Field(unique=True, sa_type=String(64))
+    person_id: int = Field(foreign_key="person.id", index=True)
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    label: str | None = None
+    created_at: datetime
+    expires_at: datetime | None = None
+    used_at: datetime | None = None  # a single-use token (an invitation, an update link)
+    revoked_at: datetime | None = None
+
+
+class SubmittedUpdate(SQLModel, table=True):
+    """A progress update sent from the link in a reminder, until the clerk decides on it.
+
+    Accepted, it becomes a progress update (and the proposed date an amendment to put to
+    the committee); rejected, the officer is told why.
+    """
+
+    __tablename__ = "submitted_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="token.id", unique=True)  # one update per link
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    by_id: int = Field(foreign_key="person.id")
+    note: str
+    rag: str | None = Field(default=None, sa_type=String(8))
+    proposed_target_date: date | None = None
+    at: datetime
+    decision: str | None = Field(default=None, sa_type=String(16))  # accepted, rejected
+    reason: str | None = None  # why it was rejected, mailed to the officer
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in: the recent ones of an email hold it off for a while."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True)
+    at: datetime
+
+
 # The table each related kind of records is kept in (the kinds: workflow.records.RELATED).
 RELATED_MODELS: dict[str, type[SQLModel]] = dict(
     zip(RELATED, (Response, ProgressUpdate, Amendment, Milestone, Indicator, Event), strict=True)

@@ -15,6 +15,9 @@ RELATED = ("responses", "updates", "amendments", "milestones", "indicators", "hi
 # What the audit keeps the changes of (beside each recommendation's own history), and how.
 AUDITED = ("person", "body", "meeting", "report", "milestone", "indicator")
 AUDIT_ACTIONS = ("add", "edit", "move", "cancel", "done", "record")
+# What a token is for: a program's key to the API, an invitation to set a password, a
+# person's calendar feed, the update link in a reminder.
+TOKEN_PURPOSES = ("api", "invite", "calendar", "update")
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,46 @@ def edit_person(
     done(edited, f"changed {edited['email']}", as_json)
 
 
+@people.command("set-password")
+@click.argument("email")
+@by_option
+@pass_app
+def set_password(app: App, email: str, by: str | None) -> None:
+    """Set the password EMAIL signs in to the web app with (asked for twice, not shown)."""
+    from workflow import services
+    from workflow.services import accounts
+
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        services.find_actor(session, email)  # no such person: refused before the password is asked
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        accounts.set_password(session, app.table, actor, app.clock.now(), email, password)
+    click.echo(f"password set for {email.strip().lower()}; their other sessions have ended")
+
+
+@people.command("token")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for, to tell it apart later.")
+@click.option("--revoke", is_flag=True, help="Withdraw every API token EMAIL holds instead.")
+@by_option
+@pass_app
+def token(app: App, email: str, label: str, revoke: bool, by: str | None) -> None:
+    """Make an API token for EMAIL (shown once), or withdraw theirs with --revoke."""
+    from workflow import services
+    from workflow.services import accounts
+
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        now = app.clock.now()
+        if revoke:
+            count = accounts.revoke_tokens(session, app.table, actor, now, email, "api")
+            click.echo(f"withdrew {count} API token{'' if count == 1 else 's'} of {email}")
+            return
+        secret = accounts.api_token(session, app.table, actor, now, email, label)
+    click.echo(secret)
+    click.echo("keep it secret: it is shown once (send it as 'Authorization: Bearer …')", err=True)
+
+
 @people.command("list")
 @json_option
 @pass_app

@@ -25,6 +25,7 @@ from rectrack.cli.monitoring import indicator, milestone
 from rectrack.cli.papers import calendar_, stats
 from rectrack.cli.reading import config_group, recs, workflow_group
 from rectrack.cli.service import mail_group, outbox_group, serve, simulate, tick
+from rectrack.cli.web import web
 from workflow.clock import Clock
 from workflow.errors import RectrackError, WorkflowError
 
@@ -78,6 +79,7 @@ for command in (
     simulate,
     outbox_group,
     mail_group,
+    web,
 ):
     cli.add_command(command)
 

@@ -10,13 +10,23 @@ from workflow.services.calendar import calendar_entries
 from workflow.services.changes import (
     AMENDABLE,
     PROGRESS_UPDATE,
+    Choices,
     add_update,
     add_updates,
+    choices,
     fire,
     fire_all,
     updates_from_file,
 )
-from workflow.services.decisions import amend, amendment_plan, respond, response_event, targets
+from workflow.services.decisions import (
+    Asked,
+    act,
+    amend,
+    amendment_plan,
+    respond,
+    response_event,
+    targets,
+)
 from workflow.services.effects import EFFECTS, check_table
 from workflow.services.exempt import clear_exempt, exempt
 from workflow.services.people import actor_for, find_actor
@@ -44,7 +54,10 @@ __all__ = [
     "EFFECTS",
     "FORMATS",
     "PROGRESS_UPDATE",
+    "Asked",
+    "Choices",
     "RecFilters",
+    "act",
     "actor_for",
     "add_update",
     "add_updates",
@@ -52,6 +65,7 @@ __all__ = [
     "amendment_plan",
     "calendar_entries",
     "check_table",
+    "choices",
     "clear_exempt",
     "count_recommendations",
     "document",

@@ -293,3 +293,21 @@ def _differences(rec: RecState, wanted: Mapping[str, Any]) -> dict[str, Any]:
             "changes", f"cannot amend {', '.join(sorted(unknown))}; only {', '.join(AMENDABLE)}"
         )
     return {field: value for field, value in wanted.items() if getattr(rec, field) != value}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a person may do to a recommendation from where it stands."""
+
+    events: list[str]  # in the table's order
+    may_update: bool  # write a progress update
+    version: int  # the version they saw: a change sent with it is refused if it moved on
+
+
+def choices(session: Session, lifecycle: Lifecycle, code: str, actor: Actor) -> Choices:
+    """The events `actor` may fire on `code` now, and whether they may write an update."""
+    rec = load_rec(session, code, None)
+    subject = subject_of(rec, lifecycle)
+    rule = lifecycle.table.act(PROGRESS_UPDATE)
+    may_update = not lifecycle.is_final(rec.state) and actor_may(rule, subject, actor) is None
+    return Choices(lifecycle.allowed_to(subject, actor), may_update, rec.version)

@@ -9,6 +9,7 @@ each recommendation its own.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from workflow.errors import BadInput, InterchangeError, TransitionRefused
 from workflow.interchange.plan import read_plan
 from workflow.models import Recommendation
 from workflow.records import Actor, Change, Outcome
-from workflow.services.changes import fire_all
+from workflow.services.changes import fire, fire_all
 
 if TYPE_CHECKING:
     from workflow.lifecycle import Lifecycle
@@ -161,3 +162,47 @@ def amendment_plan(
             return list(read_plan(stream))
         except InterchangeError as error:
             raise InterchangeError(f"{plan_file.name} {error.path}", error.reason) from None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a form or an API call asks of one recommendation, by the command line's names."""
+
+    event: str
+    note: str | None = None  # the commentary (report_implemented), or a reason or comment
+    timescale: date | None = None
+    comment: str | None = None
+    reason: str | None = None
+    endorsed_by: str | None = None
+    outcome: str | None = None
+    on: date | None = None  # the day it happened; for an amendment, the day it was endorsed
+    changes: Mapping[str, Any] = field(default_factory=dict)  # an amendment's new values
+    version: int | None = None  # the version the person saw
+
+
+def act(
+    session: Session, lifecycle: Lifecycle, code: str, actor: Actor, asked: Asked, now: datetime
+) -> Outcome:
+    """Fire `asked.event` on `code` as its command would: a response as `respond`, an
+    amendment as `amend`, any other event as `fire`.
+    """
+    spec = lifecycle.table.event(asked.event)
+    if spec is None:
+        raise BadInput("event", f"{asked.event!r} is not an event of this workflow")
+    if RESPONSE_EFFECT in spec.effects:
+        return respond(
+            session, lifecycle, [code], actor, spec.name, now,
+            timescale=asked.timescale, comment=asked.comment, reason=asked.reason, on=asked.on,
+        )[0]  # fmt: skip
+    if AMENDMENT_EFFECT in spec.effects:
+        plan = [(code, asked.changes)]
+        return amend(
+            session, lifecycle, plan, actor, now,
+            reason=asked.reason, endorsed_by=asked.endorsed_by, endorsed_on=asked.on,
+        )[0]  # fmt: skip
+    note = asked.note or asked.reason or asked.comment
+    change = Change(
+        spec.name, actor, note=note, endorsed_by=asked.endorsed_by, endorsed_on=asked.on,
+        outcome=asked.outcome, on=asked.on,
+    )  # fmt: skip
+    return fire(session, lifecycle, code, change, now, asked.version)

@@ -1,0 +1,7 @@
+"""The pages, each module a router over the services."""
+
+from __future__ import annotations
+
+from rectrack.web.pages import health, home, recs, signin
+
+ROUTERS = (health.router, signin.router, home.router, recs.router)

@@ -1,0 +1,192 @@
+"""The tracker (`/recs`) and one recommendation (`/recs/{code}`), with its forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from rectrack.web import forms
+from rectrack.web.deps import Db, Person, Rectrack
+from rectrack.web.security import checked_form
+from rectrack.web.templating import render
+from workflow import services
+from workflow.errors import WorkflowError
+from workflow.records import RAGS
+from workflow.services.accounts import SignedIn
+
+router = APIRouter()
+Form = Annotated[FormData, Depends(checked_form)]
+PAGE_SIZE = 50
+SORTS = {
+    "code": lambda row: row["code"],
+    "state": lambda row: row["state"],
+    "target_date": lambda row: row["target_date"] or "9999",
+    "monitoring_date": lambda row: row["monitoring_date"] or "9999",
+    "rag": lambda row: row["rag"] or "",
+    "owner": lambda row: row["owner"] or "",
+}
+
+
+class TrackerQuery:
+    """The tracker's filters, search, sort and page, from the address's query."""
+
+    def __init__(
+        self,
+        state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads, never mutates
+        rag: Annotated[list[str], Query()] = [],  # noqa: B006
+        owner: str = "",
+        report: str = "",
+        overdue: bool = False,
+        rebased: bool = False,
+        awaiting: bool = False,
+        q: str = "",
+        sort: str = "code",
+        page: int = 1,
+    ) -> None:
+        self.filters = services.RecFilters(
+            states=tuple(state),
+            rags=tuple(rag),
+            owner=owner or None,
+            report=report or None,
+            overdue=overdue,
+            rebased=rebased,
+            awaiting_response=awaiting,
+        )
+        self.q, self.sort = q.strip(), sort if sort in SORTS else "code"
+        self.page = max(page, 1)
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        needle = self.q.lower()
+        return not needle or needle in row["code"].lower() or needle in row["text"].lower()
+
+
+@router.get("/recs")
+def tracker(
+    request: Request,
+    app: Rectrack,
+    session: Db,
+    viewer: Person,
+    query: Annotated[TrackerQuery, Depends()],
+) -> Response:
+    rows = services.list_recommendations(session, app.table, app.today(), query.filters)
+    found = sorted(filter(query.matches, rows), key=SORTS[query.sort])
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(query.page, pages)
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render(
+        request, "recs.html", viewer, rows=shown, found=len(found), page=page, pages=pages,
+        query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
+    )  # fmt: skip
+
+
+@router.get("/recs/{code:path}")
+def recommendation(
+    request: Request, app: Rectrack, session: Db, viewer: Person, code: str
+) -> Response:
+    return _rec_page(request, app, session, viewer, code)
+
+
+def _rec_page(
+    request: Request,
+    app: Rectrack,
+    session: Db,
+    viewer: SignedIn,
+    code: str,
+    status: int = 200,
+    failed: dict[str, Any] | None = None,
+) -> Response:
+    rec = services.show_recommendation(session, code)
+    may = services.choices(session, app.lifecycle, code, viewer.actor)
+    events = [app.table.event(name) for name in may.events]
+    event_forms = [(spec, forms.fields_of(spec)) for spec in events if spec is not None]
+    return render(
+        request, "rec.html", viewer, status, rec=rec, may=may, event_forms=event_forms,
+        bodies=_body_names(session), rags=RAGS, failed=failed,
+    )  # fmt: skip
+
+
+def _body_names(session: Db) -> list[str]:
+    from workflow import store
+
+    return sorted(store.body_names_by_id(session=session).values())
+
+
+@router.post("/recs/{code:path}/events/{event}")
+def fire_event(
+    request: Request,
+    app: Rectrack,
+    session: Db,
+    viewer: Person,
+    code: str,
+    event: str,
+    form: Form,
+) -> Response:
+    try:
+        asked = _asked(event, form)
+        outcome = services.act(session, app.lifecycle, code, viewer.actor, asked, app.clock.now())
+    except (WorkflowError, ValueError) as error:
+        return _refused(request, app, session, viewer, code, event, form, error)
+    done = f"{outcome.event.replace('_', ' ')}: {outcome.before} → {outcome.after}"
+    return _back(request, code, done)
+
+
+@router.post("/recs/{code:path}/updates")
+def write_update(
+    request: Request, app: Rectrack, session: Db, viewer: Person, code: str, form: Form
+) -> Response:
+    try:
+        note = forms.text(form, "note") or ""
+        rag, on = forms.text(form, "rag"), forms.day(form, "on")
+        services.add_update(
+            session, app.lifecycle, code, viewer.actor, note, rag, app.clock.now(), on
+        )
+    except (WorkflowError, ValueError) as error:
+        return _refused(request, app, session, viewer, code, "progress_update", form, error)
+    return _back(request, code, "progress update recorded")
+
+
+def _asked(event: str, form: FormData) -> services.Asked:
+    changes = {name: forms.day(form, name) for name in ("target_date", "monitoring_date")}
+    changes["text"] = forms.text(form, "text")  # type: ignore[assignment]
+    return services.Asked(
+        event=event,
+        note=forms.text(form, "note"),
+        timescale=forms.day(form, "timescale"),
+        comment=forms.text(form, "comment"),
+        reason=forms.text(form, "reason"),
+        endorsed_by=forms.text(form, "endorsed_by"),
+        outcome=forms.text(form, "outcome"),
+        on=forms.day(form, "on"),
+        changes={name: value for name, value in changes.items() if value is not None},
+        version=forms.whole(form, "version"),
+    )
+
+
+def _refused(
+    request: Request,
+    app: Rectrack,
+    session: Db,
+    viewer: SignedIn,
+    code: str,
+    event: str,
+    form: FormData,
+    error: Exception,
+) -> Response:
+    """The page again, the refusal above the form it came from, what was typed kept."""
+    session.rollback()
+    status = 409 if isinstance(error, WorkflowError) else 400
+    failed = {
+        "event": event,
+        "message": str(error),
+        "field": getattr(error, "field", None),
+        "values": {key: str(value) for key, value in form.items()},
+    }
+    return _rec_page(request, app, session, viewer, code, status, failed)
+
+
+def _back(request: Request, code: str, done: str) -> Response:
+    request.session["flash"] = f"{code}: {done}"
+    return RedirectResponse(f"/recs/{code}", status_code=303)

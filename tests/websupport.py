@@ -1,0 +1,95 @@
+"""What the web app's tests share: the demo's people in a real database, signing in, forms.
+
+Every persona of the demo has the password PASSWORD. Its argon2 hash is made once per
+run and written straight into each test's database: hashing it for every test would
+take most of the run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from config import Settings, WorkflowTable, load_workflow_table
+from rectrack.cli.demo import demo_document
+from workflow import services
+from workflow.db import new_session
+from workflow.models import Credential, Person
+
+PASSWORD = "correct horse battery"
+CLERK = "democratic.services@oxford.example"
+EXECUTIVE = "cllr.vannooijen@oxford.example"
+CHAIR = "cllr.armitage@oxford.example"  # chairs the panel that made the report
+OFFICER = "helen.bishop@oxford.example"  # owns CCS/09/b
+OTHER_OFFICER = "tim.sadler@oxford.example"
+SECRET = "a-test-secret-key-that-is-long-enough-1234"
+BOARD_DAY = datetime(2027, 2, 24, 9, 0, tzinfo=UTC)  # the morning the board responds
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class MovingClock:
+    """A clock that says what the test sets it to."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def seed(engine: Engine, password_hash: str) -> None:
+    """The demo's document, loaded as the clerk on 6 January 2027; everyone a password."""
+    with new_session(engine) as session:
+        defaults = Settings.defaults()
+        services.load_document(
+            session, demo_document(), table=_table(), period=defaults.reports_response_period,
+            tz=defaults.timezone, by=CLERK, now=datetime(2027, 1, 6, 10, 0, tzinfo=UTC),
+        )  # fmt: skip
+        for person in session.exec(select(Person)).all():
+            assert person.id is not None
+            session.add(
+                Credential(person_id=person.id, password_hash=password_hash, changed_at=BOARD_DAY)
+            )
+        session.commit()
+
+
+def _table() -> WorkflowTable:
+    return load_workflow_table()
+
+
+def web_settings(url: str, tmp_path: Path) -> Settings:
+    return replace(
+        Settings.defaults(),
+        database_url=url,
+        web_secret_key=SECRET,
+        web_base_url="http://testserver",
+        mail_file_directory=tmp_path / "mail",
+    )
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token in a page's forms."""
+    found = _CSRF.search(page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+
+
+def post(client: TestClient, path: str, data: dict[str, str], page: str | None = None) -> Response:
+    """Post a form as the browser would: with the CSRF token of the page it is on."""
+    token = csrf_of(client.get(page or path).text)
+    return client.post(path, data={**data, "csrf_token": token})

@@ -1,0 +1,108 @@
+"""What is each person's to do: the first page anyone sees once signed in.
+
+The officer's own open recommendations, by the date each is next due; the reports
+awaiting the executive's response, with their due dates; the next meetings of the
+bodies a chair chairs; the updates sent from links for the clerk to decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from config.workflow_table import WorkflowTable
+from workflow import tracker
+from workflow.models import Body, Meeting, Report, SubmittedUpdate
+from workflow.records import Actor
+from workflow.services.reading import RecFilters, list_recommendations
+
+UPCOMING_MEETINGS = 3  # of each body
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    reference: str
+    title: str
+    due_on: date
+    days_left: int  # below zero once overdue
+    awaiting: int  # recommendations still without a response
+
+
+@dataclass(frozen=True)
+class MeetingDue:
+    id: int
+    body: str
+    title: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class Desk:
+    owned: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[ReportDue] = field(default_factory=list)
+    meetings: list[MeetingDue] = field(default_factory=list)
+    pending_updates: int = 0
+
+
+def desk(session: Session, table: WorkflowTable, actor: Actor, today: date, now: datetime) -> Desk:
+    """What `actor` has to do, by the roles they hold."""
+    roles = actor.roles
+    return Desk(
+        owned=_owned(session, table, actor, today),
+        reports=_awaiting(session, table, today) if roles & {"executive", "clerk"} else [],
+        meetings=_meetings(session, actor, now) if roles & {"chair", "clerk"} else [],
+        pending_updates=_pending(session) if "clerk" in roles else 0,
+    )
+
+
+def _owned(session: Session, table: WorkflowTable, actor: Actor, today: date) -> list[Any]:
+    filters = RecFilters(states=table.open, owner=actor.email)
+    rows = list_recommendations(session, table, today, filters)
+    return sorted(rows, key=lambda row: row["monitoring_date"] or row["target_date"] or "9999")
+
+
+def _awaiting(session: Session, table: WorkflowTable, today: date) -> list[ReportDue]:
+    from workflow.models import Recommendation
+
+    query = (
+        select(Report, func.count())
+        .join(Recommendation, col(Recommendation.report_id) == Report.id)
+        .where(tracker.awaiting_response(table.initial))
+        .group_by(col(Report.id))
+        .order_by(col(Report.response_due_on), col(Report.reference))
+    )
+    return [
+        ReportDue(
+            report.reference,
+            report.title,
+            report.response_due_on,
+            (report.response_due_on - today).days,
+            count,
+        )
+        for report, count in session.exec(query)
+    ]
+
+
+def _meetings(session: Session, actor: Actor, now: datetime) -> list[MeetingDue]:
+    query = (
+        select(Meeting, Body.name)
+        .join(Body)
+        .where(col(Meeting.starts_at) >= now, col(Meeting.cancelled_at).is_(None))
+        .order_by(col(Meeting.starts_at))
+    )
+    if "clerk" not in actor.roles:
+        query = query.where(Body.chair_id == actor.person_id)
+    rows = session.exec(query.limit(UPCOMING_MEETINGS * 4)).all()
+    return [
+        MeetingDue(meeting.id or 0, body, meeting.title, meeting.starts_at)
+        for meeting, body in rows[:UPCOMING_MEETINGS]
+    ]
+
+
+def _pending(session: Session) -> int:
+    query = select(func.count()).where(col(SubmittedUpdate.decision).is_(None))
+    return int(session.exec(query).one())
