@@ -145,3 +145,59 @@ def test_a_second_run_starts_afresh_and_tells_the_same_tale(clean_env: Path) -> 
     assert (second.status, second.out) == (0, first.out)
     assert len(list(second.mail.glob("*.eml"))) == len(first_files) == 10
     assert not any(path.exists() for path in first_files)  # new messages, new names
+
+
+# `demo --web`: the story stops the morning the board meets; the rest is the user's.
+
+
+@pytest.fixture(scope="module")
+def web_demo(clean_env: Path) -> Run:
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["demo", "--web", "--dir", "web"])
+    return Run(status, out.getvalue(), err.getvalue(), Path("web") / "mail")
+
+
+def test_for_the_web_it_stops_before_the_board_responds(web_demo: Run) -> None:
+    from config import load_settings
+    from rectrack.app import App
+    from workflow import services
+
+    assert (web_demo.status, web_demo.err) == (0, "")
+    app = App(load_settings(Path("web") / "rectrack.toml"))
+    with app.session() as session:
+        rows = services.list_recommendations(session, app.table, app.today())
+    assert {row["state"] for row in rows} == {"proposed"}
+
+
+def test_for_the_web_every_persona_signs_in_with_the_password_shown(web_demo: Run) -> None:
+    from datetime import UTC, datetime
+
+    from config import load_settings
+    from rectrack.app import App
+    from rectrack.cli.demo import DEMO_PASSWORD, demo_document
+    from workflow.services.accounts import sign_in
+
+    assert repr(DEMO_PASSWORD) in web_demo.out
+    app = App(load_settings(Path("web") / "rectrack.toml"))
+    with app.session() as session:
+        for person in demo_document()["people"]:
+            signed = sign_in(session, person["email"], DEMO_PASSWORD, datetime.now(UTC))
+            assert signed.actor.email == person["email"]
+
+
+def test_for_the_web_its_settings_serve_the_app(web_demo: Run) -> None:
+    from config import load_settings
+    from rectrack.app import App
+    from rectrack.web import create_app
+
+    settings = load_settings(Path("web") / "rectrack.toml")
+    assert settings.web_secret_key and settings.mail_file_directory == Path("web") / "mail"
+    create_app(App(settings))  # a secret key of its own: the app starts
+
+
+def test_for_the_web_it_says_each_step_and_its_command(web_demo: Run) -> None:
+    from rectrack.cli.demo_story import WEB_STEPS
+
+    for step in WEB_STEPS:
+        assert f"--config {Path('web') / 'rectrack.toml'} {step.command}" in web_demo.out

@@ -26,6 +26,7 @@ from rectrack.cli.demo_story import (
     ENDS_ON,
     LOADED_ON,
     STORY,
+    WEB_STEPS,
     Happened,
     perform,
     rec_code,
@@ -43,7 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["demo", "demo_document"]
 
-DATABASE, MAIL = "rectrack.db", "mail"
+DATABASE, MAIL, CONFIG = "rectrack.db", "mail", "rectrack.toml"
+WEB_STARTS_ON = date(2027, 2, 24)  # the board's meeting: the first day the story is the user's
+DEMO_PASSWORD = "rectrack-demo"  # every persona's, in the demo database only
 DETAIL_WIDTH = 80
 
 
@@ -72,8 +75,15 @@ def demo_document() -> dict[str, Any]:
     show_default=True,
     help="Where the demo database and its mail are made (anew each run).",
 )
+@click.option(
+    "--web",
+    "for_web",
+    is_flag=True,
+    help="Stop the morning the board meets, and leave the rest of the story to be played in"
+    " the web app: every persona gets a password, and DIR/rectrack.toml the settings.",
+)
 @pass_app
-def demo(app: App, directory: Path) -> None:
+def demo(app: App, directory: Path, for_web: bool) -> None:
     """Load the example data set into a fresh database and show what rectrack does with it."""
     from rectrack.schema import upgrade
     from workflow import services
@@ -85,11 +95,15 @@ def demo(app: App, directory: Path) -> None:
     upgrade(demo_app.engine)
     document = demo_document()
     code = rec_code(document["recommendations"][-1])
+    ends_on = WEB_STARTS_ON - timedelta(days=1) if for_web else ENDS_ON
     with new_session(demo_app.engine) as session:
         _load(demo_app, session, document)
         click.echo(f"\nWho is who:\n\n{table(who_is_who(document), ('PERSON', 'ROLE'))}")
-        lines = _live_through(demo_app, clock, session, document)
+        lines = _live_through(demo_app, clock, session, document, ends_on)
         click.echo(f"\n{_heading(demo_app.settings)}\n\n{_timeline(lines)}")
+        if for_web:
+            _prepare_web(demo_app, session, document, directory)
+            return
         recs = services.list_recommendations(session, demo_app.table, ENDS_ON)
         click.echo(f"\nThe tracker on {ENDS_ON}:\n\n{tracker(recs)}")
         shown = services.show_recommendation(session, code)
@@ -121,15 +135,19 @@ def _load(app: App, session: Session, document: dict[str, Any]) -> None:
         document,
         table=app.table,
         period=app.settings.reports_response_period,
-        by=next(p["email"] for p in document["people"] if "clerk" in p["roles"]),
+        by=_clerk_of(document),
         now=datetime.combine(LOADED_ON, time(10, 0), tzinfo=app.settings.timezone),
         tz=app.settings.timezone,
     )
     click.echo(f"Loaded the example panel report on {LOADED_ON}: {counted(summary.counts())}.")
 
 
+def _clerk_of(document: dict[str, Any]) -> str:
+    return str(next(p["email"] for p in document["people"] if "clerk" in p["roles"]))
+
+
 def _live_through(
-    app: App, clock: FixedClock, session: Session, document: dict[str, Any]
+    app: App, clock: FixedClock, session: Session, document: dict[str, Any], ends_on: date
 ) -> list[Line]:
     """Each day: the service's pass at the send time, then what people did that day."""
     from notifications import service
@@ -137,7 +155,7 @@ def _live_through(
 
     send_time = Rules.from_settings(app.settings, app.table).send_time
     tz, lines, seen = app.settings.timezone, [], 0
-    for day in _days(LOADED_ON + timedelta(days=1), ENDS_ON):
+    for day in _days(LOADED_ON + timedelta(days=1), ends_on):
         at = clock.at = send_time(day)
         _check(service.tick(app))
         sent, seen = _sent_after(session, seen)
@@ -221,3 +239,44 @@ def _program() -> str:
     if invoked.name != "rectrack" or (on_path and Path(on_path).samefile(invoked)):
         return "rectrack"
     return str(invoked)
+
+
+def _prepare_web(app: App, session: Session, document: dict[str, Any], directory: Path) -> None:
+    """Give every persona the demo password, write the settings, say how to go on."""
+    from workflow.services import accounts, find_actor
+
+    clerk = find_actor(
+        session, next(p["email"] for p in document["people"] if "clerk" in p["roles"])
+    )
+    for person in document["people"]:
+        accounts.set_password(
+            session, app.table, clerk, app.clock.now(), person["email"], DEMO_PASSWORD
+        )
+    config = directory / CONFIG
+    config.write_text(_web_config(directory), encoding="utf-8")
+    people = [
+        (p["email"], part)
+        for p, (_, part) in zip(document["people"], who_is_who(document), strict=True)
+    ]
+    program = f"{_program()} --config {config}"
+    click.echo(
+        f"\nThe story stops the morning the board meets, {WEB_STARTS_ON:%d %B %Y}: the rest is"
+        f" yours to play in the web app.\nSign in as any of these, each with the password"
+        f" {DEMO_PASSWORD!r}:\n\n{table(people, ('EMAIL', 'ROLE'))}\n"
+    )
+    for step in WEB_STEPS:
+        click.echo(f"{step.what}:\n  {program} {step.command}")
+    click.echo(f"\nThe mail it sends is in {directory / MAIL}; open a reminder to follow its link.")
+
+
+def _web_config(directory: Path) -> str:
+    """The demo's settings: its database and mail folder, and a secret key of its own."""
+    import secrets
+
+    database = (directory / DATABASE).resolve()
+    return (
+        "# The demo's settings, written by `rectrack demo --web`.\n"
+        f'[database]\nurl = "sqlite:///{database}"\n\n'
+        f'[mail]\ntransport = "file"\n\n[mail.file]\ndirectory = "{MAIL}"\n\n'
+        f'[web]\nbase_url = "http://127.0.0.1:8000"\nsecret_key = "{secrets.token_urlsafe(32)}"\n'
+    )

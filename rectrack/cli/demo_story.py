@@ -241,3 +241,33 @@ def _panel(document: Mapping[str, Any]) -> str:
 def rec_code(rec: Mapping[str, Any]) -> str:
     """The code a recommendation of the interchange document gets: its own, or REPORT/REF."""
     return str(rec.get("code") or f"{rec['report']}/{rec['reference']}")
+
+
+class WebStep(NamedTuple):
+    """One part of the story played in the web app: what to do, and the command first."""
+
+    what: str
+    command: str
+
+
+# After `demo --web`: each part of the story, with the day the web app serves it as.
+WEB_STEPS = (
+    WebStep(
+        "The board meets: the executive (cllr.vannooijen) responds to CCS/09 from My work,"
+        " and the owners start",
+        "web --now 2027-02-24T17:00:00+00:00",
+    ),
+    WebStep(
+        "Two weeks before the panel's meeting the service sends the monitoring reminders",
+        "tick --now 2027-04-06T08:00:00+01:00 --force",
+    ),
+    WebStep(
+        "Helen Bishop follows the link in her reminder and reports progress; the clerk"
+        " accepts it at Pending updates; she reports CCS/09/b implemented",
+        "web --now 2027-04-06T10:00:00+01:00",
+    ),
+    WebStep(
+        "The panel meets: its chair (cllr.armitage) signs CCS/09/b off at the meeting's page",
+        "web --now 2027-04-20T19:30:00+01:00",
+    ),
+)
