@@ -82,6 +82,8 @@ def csrf_of(page: str) -> str:
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    """Sign `email` in, as a browser that held no session before."""
+    client.cookies.clear()
     token = csrf_of(client.get("/login").text)
     response = client.post(
         "/login", data={"email": email, "password": password, "csrf_token": token}

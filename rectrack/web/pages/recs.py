@@ -13,7 +13,7 @@ from rectrack.web.deps import Db, Person, Rectrack
 from rectrack.web.security import checked_form
 from rectrack.web.templating import render
 from workflow import services
-from workflow.errors import WorkflowError
+from workflow.errors import InputError, WorkflowError
 from workflow.records import RAGS
 from workflow.services.accounts import SignedIn
 
@@ -47,8 +47,8 @@ class TrackerQuery:
         page: int = 1,
     ) -> None:
         self.filters = services.RecFilters(
-            states=tuple(state),
-            rags=tuple(rag),
+            states=tuple(value for value in state if value),  # "Any" sends an empty value
+            rags=tuple(value for value in rag if value),
             owner=owner or None,
             report=report or None,
             overdue=overdue,
@@ -71,14 +71,30 @@ def tracker(
     viewer: Person,
     query: Annotated[TrackerQuery, Depends()],
 ) -> Response:
-    rows = services.list_recommendations(session, app.table, app.today(), query.filters)
+    try:
+        rows = services.list_recommendations(session, app.table, app.today(), query.filters)
+    except InputError as error:  # a filter naming what is not there: said above the table
+        return _tracker_page(request, app, viewer, query, [], 400, str(error))
+    return _tracker_page(request, app, viewer, query, rows)
+
+
+def _tracker_page(
+    request: Request,
+    app: Rectrack,
+    viewer: SignedIn,
+    query: TrackerQuery,
+    rows: list[dict[str, Any]],
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
     found = sorted(filter(query.matches, rows), key=SORTS[query.sort])
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(query.page, pages)
     shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render(
-        request, "recs.html", viewer, rows=shown, found=len(found), page=page, pages=pages,
-        query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
+        request, "recs.html", viewer, status, rows=shown, found=len(found), page=page,
+        pages=pages, query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
+        error=error, nav="recs",
     )  # fmt: skip
 
 
