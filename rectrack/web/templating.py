@@ -33,9 +33,8 @@ def templates(directory: Path | None) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        pageless=_pageless, day=_day, long_day=_long_day, words=wording.words, rag=wording.rag
-    )
+    env.filters.update(pageless=_pageless, day=_day, long_day=_long_day)
+    env.filters.update(words=wording.words, rag=wording.rag, figure=wording.figure)
     env.globals.update(CSRF_FIELD=CSRF_FIELD, DECISIONS=wording.DECISIONS)
     return Jinja2Templates(env=env)
 

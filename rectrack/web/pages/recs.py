@@ -74,13 +74,14 @@ def tracker(
     try:
         rows = services.list_recommendations(session, app.table, app.today(), query.filters)
     except InputError as error:  # a filter naming what is not there: said above the table
-        return _tracker_page(request, app, viewer, query, [], 400, str(error))
-    return _tracker_page(request, app, viewer, query, rows)
+        return _tracker_page(request, app, session, viewer, query, [], 400, str(error))
+    return _tracker_page(request, app, session, viewer, query, rows)
 
 
 def _tracker_page(
     request: Request,
     app: Rectrack,
+    session: Db,
     viewer: SignedIn,
     query: TrackerQuery,
     rows: list[dict[str, Any]],
@@ -94,7 +95,7 @@ def _tracker_page(
     return render(
         request, "recs.html", viewer, status, rows=shown, found=len(found), page=page,
         pages=pages, query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
-        error=error, nav="recs",
+        error=error, nav="recs", names=_names(session),
     )  # fmt: skip
 
 
@@ -120,8 +121,15 @@ def _rec_page(
     event_forms = [(spec, forms.fields_of(spec)) for spec in events if spec is not None]
     return render(
         request, "rec.html", viewer, status, rec=rec, may=may, event_forms=event_forms,
-        bodies=_body_names(session), rags=RAGS, failed=failed,
+        bodies=_body_names(session), rags=RAGS, failed=failed, names=_names(session), nav="recs",
     )  # fmt: skip
+
+
+def _names(session: Db) -> dict[str, str]:
+    """Each person's name by email: pages name people, the services give emails."""
+    from workflow.services.directory import list_people
+
+    return {person["email"]: person["name"] for person in list_people(session)}
 
 
 def _body_names(session: Db) -> list[str]:
