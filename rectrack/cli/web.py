@@ -27,6 +27,6 @@ def web(app: App, host: str, port: int, now: str | None) -> None:
     if now is not None:
         app.clock = ShiftedClock(app.clock, instant(now, "--now"))
     web_app = create_app(app)  # refuses a missing secret key before the database is touched
-    app.ensure_ready()
+    app.ensure_ready()  # here too, so a database not ready is one line, not a traceback
     click.echo(f"rectrack web on http://{host}:{port} (mail links use {app.settings.web_base_url})")
     uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=True)

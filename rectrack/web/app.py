@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,7 +30,17 @@ def create_app(app: App) -> FastAPI:
             "is not set: the web app signs its sessions with it (at least 32 characters,"
             " in rectrack.toml or RECTRACK_WEB_SECRET_KEY)",
         )
-    web = FastAPI(title="rectrack", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Checked once, not on each request: a schema changed under a running app is
+        # found by /healthz, which checks every time.
+        app.ensure_ready()
+        yield
+
+    web = FastAPI(
+        title="rectrack", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     web.state.rectrack = app
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in pages.ROUTERS:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from rectrack.app import App
+from workflow.db import new_session
 from workflow.services.accounts import SignedIn, session_person
 
 
@@ -24,13 +25,18 @@ class Forbidden(Exception):
         super().__init__(f"this page is for {needs}")
 
 
-def get_app(request: Request) -> App:
+# Dependencies that do no I/O are `async def`: FastAPI runs them on the event loop
+# rather than handing each to a worker thread and back.
+
+
+async def get_app(request: Request) -> App:
     app: App = request.app.state.rectrack
     return app
 
 
 def get_session(app: Annotated[App, Depends(get_app)]) -> Iterator[Session]:
-    with app.session() as session:
+    """A session on the app's database; its schema was checked when the app started."""
+    with new_session(app.engine) as session:
         yield session
 
 
@@ -46,7 +52,7 @@ def get_viewer(request: Request, session: Db) -> SignedIn | None:
     return session_person(session, person_id, generation)
 
 
-def get_signed_in(viewer: Annotated[SignedIn | None, Depends(get_viewer)]) -> SignedIn:
+async def get_signed_in(viewer: Annotated[SignedIn | None, Depends(get_viewer)]) -> SignedIn:
     if viewer is None:
         raise SignInRequired
     return viewer
@@ -60,7 +66,7 @@ def requires(*roles: str) -> object:
     """A dependency that lets in the people holding one of `roles`."""
     needs = " or ".join(f"the {role}" for role in roles)
 
-    def check(person: Person) -> SignedIn:
+    async def check(person: Person) -> SignedIn:
         if not person.actor.roles & set(roles):
             raise Forbidden(needs)
         return person

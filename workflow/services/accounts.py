@@ -161,11 +161,15 @@ def _signed_in(person: Person, generation: int) -> SignedIn:
 
 def session_person(session: Session, person_id: int, generation: int) -> SignedIn | None:
     """Who a session cookie names, if their password has not changed since; else None."""
-    row = session.get(Credential, person_id)
-    person = session.get(Person, person_id)
-    if row is None or person is None or row.generation != generation:
+    query = (
+        select(Person, Credential.generation)
+        .join(Credential, col(Credential.person_id) == col(Person.id))
+        .where(Person.id == person_id)
+    )
+    found = session.exec(query).first()
+    if found is None or found[1] != generation:
         return None
-    return _signed_in(person, generation)
+    return _signed_in(found[0], generation)
 
 
 # Tokens
