@@ -1,7 +1,9 @@
 """The chair's agenda for a meeting: what the digest before it lists, decided from a Snapshot.
 
 Four sections, each of the recommendations of the reports the meeting's body made:
-- due for review: open, with a monitoring date on or before the meeting's day;
+- due for review: open, with a monitoring date on or before the meeting's day
+  (`workflow.annex_records.due_at_meeting`, which the annex and the meeting's page
+  share);
 - noted: still `proposed`, the response in force a note, awaiting the committee's
   conclusion;
 - responses overdue: reports whose response was due before the digest's day and
@@ -33,6 +35,7 @@ from notifications.items import (
     ReportItem,
     Snapshot,
 )
+from workflow.annex_records import due_at_meeting
 from workflow.clock import local_day
 
 if TYPE_CHECKING:
@@ -78,12 +81,17 @@ def agendas(snapshot: Snapshot, meetings: Sequence[MeetingItem], rules: Rules) -
     if not meetings:
         return []
     bodies = {meeting.body_id for meeting in meetings}
-    monitored = _monitored_by_body(snapshot.recommendations, rules.open_states, bodies)
+    monitored = _monitored_by_body(snapshot.recommendations, bodies)
     lead = timedelta(days=rules.digest_lead_days)
     made = []
     for meeting in meetings:
         day = local_day(meeting.starts_at, rules.tz)
-        made.append(_agenda(snapshot, meeting, day, day - lead, monitored[meeting.body_id]))
+        due = [
+            rec
+            for rec in monitored[meeting.body_id]
+            if due_at_meeting(rules.open_states, rec.state, rec.monitoring_date, day)
+        ]
+        made.append(_agenda(snapshot, meeting, day, day - lead, due))
     return made
 
 
@@ -97,7 +105,7 @@ def _agenda(
     meeting: MeetingItem,
     meeting_day: date,
     digest_day: date,
-    monitored: Sequence[RecItem],
+    due: Sequence[RecItem],
 ) -> Agenda:
     records, body = snapshot.agenda, meeting.body_id
     since = records.previous_meetings.get(meeting.id)
@@ -112,7 +120,7 @@ def _agenda(
     return Agenda(
         meeting=meeting,
         meeting_day=meeting_day,
-        due=tuple(rec for rec in monitored if _monitoring(rec) <= meeting_day),
+        due=tuple(due),
         noted=tuple(sorted((n for n in records.noted if n.rec.body_id == body), key=_noted_order)),
         overdue=tuple(_overdue(records.overdue, body, digest_day)),
         since=since,
@@ -123,19 +131,15 @@ def _agenda(
     )
 
 
-def _monitoring(rec: RecItem) -> date:
-    return rec.monitoring_date or date.max
-
-
 def _monitored_by_body(
-    recommendations: Iterable[RecItem], open_states: frozenset[str], bodies: set[int]
+    recommendations: Iterable[RecItem], bodies: set[int]
 ) -> dict[int, list[RecItem]]:
-    """The open recommendations of `bodies` with a monitoring date, by body, in order."""
+    """The recommendations of `bodies` with a monitoring date, by body, in its order."""
     # Only the bodies meeting soon: most of a sweep's recommendations are of no digest.
     monitored: dict[int, list[RecItem]] = {body_id: [] for body_id in bodies}
     for rec in recommendations:
         listed = monitored.get(rec.body_id)
-        if listed is not None and rec.monitoring_date is not None and rec.state in open_states:
+        if listed is not None and rec.monitoring_date is not None:
             listed.append(rec)
     for listed in monitored.values():
         listed.sort(key=lambda rec: (rec.monitoring_date, rec.code, rec.id))

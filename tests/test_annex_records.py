@@ -46,4 +46,4 @@ def test_the_proposed_action_follows_the_state(
 def test_a_meeting_reviews_the_open_ones_monitored_by_its_day(
     state: str, monitoring: date | None, due: bool
 ) -> None:
-    assert due_at_meeting(RULES, state, monitoring, date(2027, 4, 20)) is due
+    assert due_at_meeting(RULES.open, state, monitoring, date(2027, 4, 20)) is due

@@ -7,6 +7,7 @@ about a recommendation, which is `proposed_action`'s alone.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -65,10 +66,14 @@ def proposed_action(
     return Action.CONTINUE
 
 
-def due_at_meeting(rules: ActionRules, state: str, monitoring: date | None, day: date) -> bool:
-    """Whether a meeting on `day` reviews it: open, and monitored on or before that day
-    (the chair's digest lists the same)."""
-    return state in rules.open and monitoring is not None and monitoring <= day
+def due_at_meeting(
+    open_states: Collection[str], state: str, monitoring: date | None, day: date
+) -> bool:
+    """Whether a meeting on `day` reviews it: open, and monitored on or before that day.
+
+    The one statement of the rule: the chair's agenda, `annex --meeting` and the
+    meeting's page all go by it."""
+    return state in open_states and monitoring is not None and monitoring <= day
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,9 @@ class ShiftedClock:
 def local_day(now: datetime, tz: ZoneInfo) -> date:
     """Return the calendar day it is at `now` in `tz`."""
     return now.astimezone(tz).date()
+
+
+def aware(moment: datetime) -> datetime:
+    """An instant read back from the database: SQLite hands it back without its zone, and
+    it was stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

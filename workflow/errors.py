@@ -99,10 +99,11 @@ class InputError(RectrackError, ValueError):
 
 
 class BadInput(InputError):
-    """A value given for `field` cannot be used; `reason` says why."""
+    """A value given for `field` (of recommendation `code`, if one) cannot be used; `reason`
+    says why."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        self.field, self.reason = field, reason
+    def __init__(self, field: str, reason: str, code: str | None = None) -> None:
+        self.field, self.reason, self.code = field, reason, code
         super().__init__(reason)
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from config.workflow_table import EventSpec
 from workflow.errors import BadInput
+from workflow.services.decisions import Asked
 
 # The fields each need of the workflow table asks for on a form, beside `on`.
 NEED_FIELDS = {
@@ -61,3 +62,21 @@ def whole(form: FormData, field: str) -> int | None:
         return int(value)
     except ValueError:
         raise BadInput(field, f"{value!r} is not a whole number") from None
+
+
+def asked(event: str, form: FormData) -> Asked:
+    """What a form that fires `event` asks, by the command line's names."""
+    changes = {name: day(form, name) for name in ("target_date", "monitoring_date")}
+    changes["text"] = text(form, "text")  # type: ignore[assignment]
+    return Asked(
+        event=event,
+        note=text(form, "note"),
+        timescale=day(form, "timescale"),
+        comment=text(form, "comment"),
+        reason=text(form, "reason"),
+        endorsed_by=text(form, "endorsed_by"),
+        outcome=text(form, "outcome"),
+        on=day(form, "on"),
+        changes={name: value for name, value in changes.items() if value is not None},
+        version=whole(form, "version"),
+    )

@@ -19,11 +19,14 @@ from workflow.services.changes import (
     updates_from_file,
 )
 from workflow.services.decisions import (
+    Answer,
     Asked,
     act,
     amend,
     amendment_plan,
     respond,
+    respond_each,
+    response_decisions,
     response_event,
     targets,
 )
@@ -36,6 +39,8 @@ from workflow.services.reading import (
     list_recommendations,
     show_recommendation,
 )
+from workflow.services.responses import ResponseSheet, response_sheet
+from workflow.services.review import Review, committee_events, meeting_review, reviewed_meeting
 from workflow.services.stats import impact_figures
 from workflow.services.transfer import (
     document,
@@ -54,9 +59,12 @@ __all__ = [
     "EFFECTS",
     "FORMATS",
     "PROGRESS_UPDATE",
+    "Answer",
     "Asked",
     "Choices",
     "RecFilters",
+    "ResponseSheet",
+    "Review",
     "act",
     "actor_for",
     "add_update",
@@ -67,6 +75,7 @@ __all__ = [
     "check_table",
     "choices",
     "clear_exempt",
+    "committee_events",
     "count_recommendations",
     "document",
     "exempt",
@@ -80,8 +89,13 @@ __all__ = [
     "import_tracker_xlsx",
     "list_recommendations",
     "load_document",
+    "meeting_review",
     "respond",
+    "respond_each",
+    "response_decisions",
     "response_event",
+    "response_sheet",
+    "reviewed_meeting",
     "show_recommendation",
     "targets",
     "undo",

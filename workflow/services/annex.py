@@ -63,7 +63,9 @@ def annex_records(
     on = choice.meeting or today
     rows = _chosen(session, choice)
     if choice.meeting is not None:
-        rows = [(r, p) for r, p in rows if due_at_meeting(rules, r.state, r.monitoring_date, on)]
+        rows = [
+            (r, p) for r, p in rows if due_at_meeting(rules.open, r.state, r.monitoring_date, on)
+        ]
     found = _Related.read(session, [rec.id for rec, _ in rows if rec.id is not None])
     recs = tuple(found.record(rec, report, rules, on) for rec, report in rows)
     reports = {report.reference: _report(report, found.bodies) for _, report in rows}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from config.workflow_table import WorkflowTable
 from workflow import store
+from workflow.clock import aware
 from workflow.models import Audit, Body, Meeting, Person, Recommendation, Report
 from workflow.papers import CalendarDate, CalendarMeeting
 
@@ -34,7 +34,7 @@ def _meetings(session: Session, body_id: int | None) -> list[CalendarMeeting]:
             meeting.id or 0,
             name,
             meeting.title,
-            _aware(meeting.starts_at),
+            aware(meeting.starts_at),
             meeting.cancelled_at is not None,
             moves[meeting.id],
         )
@@ -46,11 +46,6 @@ def _moves(session: Session) -> Counter[int | None]:
     """How often each meeting was moved, read off the audit."""
     query = select(Audit.after).where(Audit.record == "meeting", Audit.action == "move")
     return Counter((after or {}).get("id") for after in session.exec(query))
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands instants back without their zone; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _monitoring_dates(

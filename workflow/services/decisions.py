@@ -3,7 +3,7 @@
 Several codes, or every recommendation of a report the event applies to, change
 together in one transaction: all of them, or (on any refusal, which names the
 code) none. An amendment's fields are by name; a plan (`amend --from-file`) gives
-each recommendation its own.
+each recommendation its own, as `respond_each` gives each its own response.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from workflow.errors import BadInput, InterchangeError, TransitionRefused
 from workflow.interchange.plan import read_plan
 from workflow.models import Recommendation
 from workflow.records import Actor, Change, Outcome
-from workflow.services.changes import fire, fire_all
+from workflow.services.changes import check_inputs, fire, fire_all
 
 if TYPE_CHECKING:
+    from config.workflow_table import EventSpec
     from workflow.lifecycle import Lifecycle
 
 RESPONSE_EFFECT, AMENDMENT_EFFECT = "record_response", "apply_amendment"  # effects by name
@@ -52,6 +53,22 @@ def targets(
     return found
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The executive's response to one recommendation, by the command line's names.
+
+    `decision` is the name of an event of the table that records a response, with
+    hyphens or underscores (`agree-in-part`). A reason (for disagreeing) or a comment
+    becomes the response's text.
+    """
+
+    code: str
+    decision: str
+    timescale: date | None = None
+    comment: str | None = None
+    reason: str | None = None
+
+
 def respond(
     session: Session,
     lifecycle: Lifecycle,
@@ -65,27 +82,62 @@ def respond(
     reason: str | None = None,
     on: date | None = None,
 ) -> list[Outcome]:
-    """Record the executive's response to each, decided `on` (today if not given).
+    """Record the same response to each of `codes`, decided `on` (see `respond_each`)."""
+    answers = [Answer(code, decision, timescale, comment, reason) for code in codes]
+    return respond_each(session, lifecycle, answers, actor, now, on=on)
 
-    `decision` is the event's name, with hyphens or underscores (`agree-in-part`),
-    of an event of the table that records a response. A reason (for disagreeing) or
-    a comment becomes the response's text.
+
+def respond_each(
+    session: Session,
+    lifecycle: Lifecycle,
+    answers: Sequence[Answer],
+    actor: Actor,
+    now: datetime,
+    *,
+    on: date | None = None,
+) -> list[Outcome]:
+    """Record each answer, all decided `on` (today if not given), in one transaction:
+    all of them, or (on any refusal, which names the code it stopped at) none.
+
+    A board answers a whole report at one meeting, each recommendation its own way.
     """
-    event = response_event(lifecycle, decision)
-    note = reason if reason is not None else comment
-    change = Change(event, actor, note=note, timescale=timescale, on=on)
+    if not answers:
+        raise BadInput("decision", "choose a decision for at least one recommendation")
+    changes = [(answer.code, _response_change(lifecycle, answer, actor, on)) for answer in answers]
     try:
-        return fire_all(session, lifecycle, [(code, change) for code in codes], now)
+        return fire_all(session, lifecycle, changes, now)
     except TransitionRefused as refused:
         if refused.field == "note":  # a response names its text a reason or a comment
-            spec = lifecycle.table.event(event)
+            spec = lifecycle.table.event(refused.event)
             refused.field = "reason" if spec and "reason" in spec.needs else "comment"
         raise
 
 
+def _response_change(lifecycle: Lifecycle, answer: Answer, actor: Actor, on: date | None) -> Change:
+    """The change an answer asks for; raise BadInput naming its code if it cannot be one."""
+    try:
+        event = response_event(lifecycle, answer.decision)
+        note = answer.reason if answer.reason is not None else answer.comment
+        change = Change(event, actor, note=note, timescale=answer.timescale, on=on)
+        check_inputs(change)
+    except BadInput as error:
+        field = str(error.field)
+        if field == "note":  # a response's text is its reason or its comment
+            field = "reason" if answer.reason is not None else "comment"
+        reason = error.reason.replace("the note", f"the {field}", 1)
+        raise BadInput(field, reason, answer.code) from None
+    return change
+
+
+def response_decisions(lifecycle: Lifecycle) -> list[EventSpec]:
+    """The events of the table that record a response, in its order: what the executive
+    may decide of a recommendation."""
+    return list(lifecycle.table.events_with_effect(RESPONSE_EFFECT))
+
+
 def response_event(lifecycle: Lifecycle, decision: str) -> str:
     """The event a decision names; raise BadInput if it is not one that records a response."""
-    events = [spec.name for spec in lifecycle.table.events_with_effect(RESPONSE_EFFECT)]
+    events = [spec.name for spec in response_decisions(lifecycle)]
     event = decision.replace("-", "_")
     if event not in events:
         choices = ", ".join(name.replace("_", "-") for name in events)

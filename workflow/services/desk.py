@@ -2,7 +2,8 @@
 
 The officer's own open recommendations, by the date each is next due; the reports
 awaiting the executive's response, with their due dates; the next meetings of the
-bodies a chair chairs; the updates sent from links for the clerk to decide.
+bodies a chair chairs, with how many recommendations each has due for review; the
+updates sent from links for the clerk to decide.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from config.workflow_table import WorkflowTable
 from workflow import tracker
+from workflow.clock import aware, local_day
 from workflow.models import Body, Meeting, Report, SubmittedUpdate
 from workflow.records import Actor
 from workflow.services.reading import RecFilters, list_recommendations
+from workflow.services.responses import days_left
+from workflow.services.review import due_count
 
 UPCOMING_MEETINGS = 3  # of each body
 
@@ -38,6 +43,7 @@ class MeetingDue:
     body: str
     title: str
     starts_at: datetime
+    due: int  # recommendations due for review there
 
 
 @dataclass(frozen=True)
@@ -48,13 +54,21 @@ class Desk:
     pending_updates: int = 0
 
 
-def desk(session: Session, table: WorkflowTable, actor: Actor, today: date, now: datetime) -> Desk:
-    """What `actor` has to do, by the roles they hold."""
+def desk(
+    session: Session,
+    table: WorkflowTable,
+    actor: Actor,
+    today: date,
+    now: datetime,
+    *,
+    tz: ZoneInfo,
+) -> Desk:
+    """What `actor` has to do, by the roles they hold; `tz` is the council's timezone."""
     roles = actor.roles
     return Desk(
         owned=_owned(session, table, actor, today),
         reports=_awaiting(session, table, today) if roles & {"executive", "clerk"} else [],
-        meetings=_meetings(session, actor, now) if roles & {"chair", "clerk"} else [],
+        meetings=_meetings(session, table, actor, now, tz) if roles & {"chair", "clerk"} else [],
         pending_updates=_pending(session) if "clerk" in roles else 0,
     )
 
@@ -80,14 +94,16 @@ def _awaiting(session: Session, table: WorkflowTable, today: date) -> list[Repor
             report.reference,
             report.title,
             report.response_due_on,
-            (report.response_due_on - today).days,
+            days_left(report.response_due_on, today),
             count,
         )
         for report, count in session.exec(query)
     ]
 
 
-def _meetings(session: Session, actor: Actor, now: datetime) -> list[MeetingDue]:
+def _meetings(
+    session: Session, table: WorkflowTable, actor: Actor, now: datetime, tz: ZoneInfo
+) -> list[MeetingDue]:
     query = (
         select(Meeting, Body.name)
         .join(Body)
@@ -98,7 +114,13 @@ def _meetings(session: Session, actor: Actor, now: datetime) -> list[MeetingDue]
         query = query.where(Body.chair_id == actor.person_id)
     rows = session.exec(query.limit(UPCOMING_MEETINGS * 4)).all()
     return [
-        MeetingDue(meeting.id or 0, body, meeting.title, meeting.starts_at)
+        MeetingDue(
+            meeting.id or 0,
+            body,
+            meeting.title,
+            meeting.starts_at,
+            due_count(session, table, meeting.body_id, local_day(aware(meeting.starts_at), tz)),
+        )
         for meeting, body in rows[:UPCOMING_MEETINGS]
     ]
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from rectrack.web.pages import health, home, recs, signin
+from rectrack.web.pages import health, home, meetings, recs, reports, signin
 
-ROUTERS = (health.router, signin.router, home.router, recs.router)
+ROUTERS = (
+    health.router,
+    signin.router,
+    home.router,
+    recs.router,
+    reports.router,
+    meetings.router,
+)

@@ -14,7 +14,8 @@ router = APIRouter()
 
 @router.get("/")
 def home(request: Request, app: Rectrack, session: Db, viewer: Person) -> Response:
-    work = desk(session, app.table, viewer.actor, app.today(), app.clock.now())
+    now, tz = app.clock.now(), app.settings.timezone
+    work = desk(session, app.table, viewer.actor, app.today(), now, tz=tz)
     failed_mail = _failed_mail(session) if "clerk" in viewer.actor.roles else 0
     return render(request, "home.html", viewer, desk=work, failed_mail=failed_mail)
 

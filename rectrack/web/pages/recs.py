@@ -149,7 +149,7 @@ def fire_event(
     form: Form,
 ) -> Response:
     try:
-        asked = _asked(event, form)
+        asked = forms.asked(event, form)
         outcome = services.act(session, app.lifecycle, code, viewer.actor, asked, app.clock.now())
     except (WorkflowError, ValueError) as error:
         return _refused(request, app, session, viewer, code, event, form, error)
@@ -170,23 +170,6 @@ def write_update(
     except (WorkflowError, ValueError) as error:
         return _refused(request, app, session, viewer, code, "progress_update", form, error)
     return _back(request, code, "progress update recorded")
-
-
-def _asked(event: str, form: FormData) -> services.Asked:
-    changes = {name: forms.day(form, name) for name in ("target_date", "monitoring_date")}
-    changes["text"] = forms.text(form, "text")  # type: ignore[assignment]
-    return services.Asked(
-        event=event,
-        note=forms.text(form, "note"),
-        timescale=forms.day(form, "timescale"),
-        comment=forms.text(form, "comment"),
-        reason=forms.text(form, "reason"),
-        endorsed_by=forms.text(form, "endorsed_by"),
-        outcome=forms.text(form, "outcome"),
-        on=forms.day(form, "on"),
-        changes={name: value for name, value in changes.items() if value is not None},
-        version=forms.whole(form, "version"),
-    )
 
 
 def _refused(
