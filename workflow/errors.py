@@ -51,7 +51,9 @@ class WorkflowError(RectrackError):
 
 
 class TransitionRefused(WorkflowError):
-    """`allowed` is what the person may do from `state`; `final` says nobody may do more."""
+    """`allowed` is what the person may do from `state`; `final` says nobody may do more;
+    `role` says it was the person's roles that do not reach it.
+    """
 
     def __init__(
         self,
@@ -63,9 +65,10 @@ class TransitionRefused(WorkflowError):
         *,
         field: str | None = None,
         final: bool = False,
+        role: bool = False,
     ) -> None:
         self.event, self.state, self.rule, self.code = event, state, rule, code
-        self.allowed, self.field, self.final = list(allowed), field, final
+        self.allowed, self.field, self.final, self.role = list(allowed), field, final, role
         super().__init__(self.describe())
 
     def describe(self, pointer: str | None = None) -> str:

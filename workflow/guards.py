@@ -149,7 +149,7 @@ def first_refusal(spec: EventSpec, subject: Subject, change: Change) -> Refusal 
     """
     rule = actor_may(spec, subject, change.actor)
     if rule:
-        return Refusal(rule)
+        return Refusal(rule, role=True)
     for need in (*spec.needs, "outcome"):
         rule = NEEDS[need](spec, subject, change)
         if rule:

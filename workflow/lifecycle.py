@@ -136,4 +136,5 @@ class Lifecycle:
             subject.code,
             field=refusal.field,
             final=self.is_final(subject.state),
+            role=refusal.role,
         )

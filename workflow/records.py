@@ -47,10 +47,15 @@ class Change:
 
 @dataclass(frozen=True)
 class Refusal:
-    """The first rule a change breaks, and the input it is about (None for a role)."""
+    """The first rule a change breaks, and the input it is about (None for a role).
+
+    `role` marks a refusal of the person rather than of the change: their roles do not
+    reach it (the API answers it 403, not 409).
+    """
 
     rule: str
     field: str | None = None
+    role: bool = False
 
 
 @dataclass

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from rectrack.app import App
 from rectrack.cli.app import pass_app
 from rectrack.cli.options import DATE
-
-if TYPE_CHECKING:
-    from reports.annex import Annex
-
-FORMATS = ("html", "pdf", "xlsx")
+from rectrack.papers import ANNEX_FORMATS
 
 
 @click.command()
@@ -29,7 +24,7 @@ FORMATS = ("html", "pdf", "xlsx")
 @click.option(
     "--public", is_flag=True, help="For publication: exempt items by code, state and reason only."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The paper.")
+@click.option("--format", "fmt", type=click.Choice(ANNEX_FORMATS), required=True, help="The paper.")
 @click.option(
     "-o",
     "--output",
@@ -49,28 +44,12 @@ def annex(
     output: Path,
 ) -> None:
     """The tracker annex for the committee's papers: HTML, PDF or XLSX."""
-    from reports.annex import build_annex
-    from workflow.services.annex import AnnexChoice, annex_records
+    from rectrack import papers
+    from workflow.services.annex import AnnexChoice
 
     choice = AnnexChoice(body=body, reports=reports, meeting=meeting)
     with app.session() as session:
-        records = annex_records(session, app.table, app.today(), choice)
-    paper = build_annex(records, app.table.states, public=public)
-    output.write_bytes(_rendered(paper, fmt, app.settings.templates_directory))
-    count = len(records.recommendations)
+        paper = papers.annex(app, session, choice, public)
+    output.write_bytes(papers.annex_file(app, paper, fmt))
+    count = len(paper.recs())
     click.echo(f"{output}: the annex of {count} recommendation{'s' * (count != 1)} ({fmt})")
-
-
-def _rendered(paper: Annex, fmt: str, templates: Path | None) -> bytes:
-    if fmt == "xlsx":
-        from reports.xlsx import annex_to_xlsx
-
-        return annex_to_xlsx(paper)
-    from reports.html import render_html
-
-    html = render_html(paper, templates)
-    if fmt == "html":
-        return html.encode("utf-8")
-    from reports.pdf import html_to_pdf
-
-    return html_to_pdf(html)

@@ -47,19 +47,10 @@ def stats(app: App, start: date | None, end: date | None, body: str | None, as_j
 @pass_app
 def calendar_(app: App, body: str | None, output: Path | None) -> None:
     """The meetings and monitoring dates as an iCalendar file that updates in place."""
-    from reports.calendar import calendar
-    from workflow import services
+    from rectrack.papers import calendar_file
 
     with app.session() as session:
-        meetings, dates = services.calendar_entries(session, app.table, body)
-    ics = calendar(
-        meetings,
-        dates,
-        name=body or "Scrutiny meetings and monitoring dates",
-        domain=app.settings.sender.domain,
-        stamp=app.clock.now(),
-        tz=app.settings.timezone,
-    )
+        ics = calendar_file(app, session, body)
     _write(ics, output)
 
 

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from config import ConfigError
 from rectrack.app import App
 from rectrack.web import errors, pages
+from rectrack.web.api import PREFIX, create_api
 from rectrack.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -43,6 +44,7 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.rectrack = app
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web.mount(PREFIX, create_api(app))
     for router in pages.ROUTERS:
         web.include_router(router)
     errors.install(web)

@@ -34,7 +34,8 @@ def templates(directory: Path | None) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(pageless=_pageless, day=_day, long_day=_long_day)
-    env.filters.update(words=wording.words, rag=wording.rag, figure=wording.figure)
+    # The annex's own words for the papers' pages (`reports.wording`), the dates as above.
+    env.filters.update({n: getattr(wording, n) for n in wording.FILTERS if n not in env.filters})
     env.globals.update(CSRF_FIELD=CSRF_FIELD, DECISIONS=wording.DECISIONS)
     return Jinja2Templates(env=env)
 

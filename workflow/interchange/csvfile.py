@@ -8,7 +8,7 @@ the JSON document would be, and the import is all or nothing.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -144,8 +144,10 @@ def _code(record: dict[str, Any]) -> str:
     return code if code.isprintable() else shown(code)
 
 
-def export_csv(session: Session, stream: TextIO) -> None:
-    """Write every recommendation as a row of the columns `import_csv` reads."""
+def export_csv(session: Session, stream: TextIO, codes: Collection[str] | None = None) -> None:
+    """Write every recommendation (or those of `codes`) as a row of the columns
+    `import_csv` reads.
+    """
     emails = store.emails_by_id(session=session)
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -156,7 +158,8 @@ def export_csv(session: Session, stream: TextIO) -> None:
         .order_by(recs.c.id)
     )
     for row in session.connection().execute(query):
-        writer.writerow(_cells(row, row.report_reference, emails))
+        if codes is None or row.code in codes:
+            writer.writerow(_cells(row, row.report_reference, emails))
 
 
 def _cells(rec: Any, report: str, emails: dict[int, str]) -> list[str]:

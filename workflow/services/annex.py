@@ -53,6 +53,7 @@ class AnnexChoice:
     body: str | None = None  # the body that made them
     reports: tuple[str, ...] = ()  # references
     meeting: date | None = None  # only what is due at a meeting on this day
+    codes: frozenset[str] | None = None  # only these (the tracker's filters chose them)
 
 
 def annex_records(
@@ -82,7 +83,8 @@ def _chosen(session: Session, choice: AnnexChoice) -> list[tuple[Recommendation,
         ids = [store.get_report(session=session, reference=ref).id for ref in choice.reports]
         query = query.where(col(Report.id).in_(ids))
     query = query.order_by(col(Report.reference), col(Recommendation.id))
-    return [(rec, report) for rec, report in session.exec(query)]
+    rows = session.exec(query)
+    return [(rec, rep) for rec, rep in rows if choice.codes is None or rec.code in choice.codes]
 
 
 def _report(row: Report, bodies: dict[int, str]) -> ReportRecord:

@@ -198,7 +198,7 @@ def _update_refusal(
         return Refusal(f"it is {subject.state}, and {subject.state} is final")
     rule = actor_may(lifecycle.table.act(PROGRESS_UPDATE), subject, actor)
     if rule:
-        return Refusal(rule)
+        return Refusal(rule, role=True)
     if not note.strip():
         return Refusal("a note is required", "note")
     if rag is not None and rag not in RAGS:

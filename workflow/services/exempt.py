@@ -84,7 +84,7 @@ def _load(
     subject = subject_of(rec, lifecycle)
     rule = actor_may(lifecycle.table.act(EXEMPT), subject, actor)
     if rule:
-        lifecycle.refuse(EXEMPT, subject, actor, Refusal(rule))
+        lifecycle.refuse(EXEMPT, subject, actor, Refusal(rule, role=True))
     return rec, store.column_values(session=session, rec_id=rec.id, columns=_COLUMNS)
 
 

@@ -40,7 +40,7 @@ def _open(session: Session, lifecycle: Lifecycle, code: str, actor: Actor) -> Re
     subject = subject_of(rec, lifecycle)
     rule = actor_may(lifecycle.table.act(MONITOR), subject, actor)
     if rule:
-        lifecycle.refuse(MONITOR, subject, actor, Refusal(rule))
+        lifecycle.refuse(MONITOR, subject, actor, Refusal(rule, role=True))
     return rec
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from config.workflow_table import WorkflowTable
 from workflow import store, tracker
+from workflow.errors import BadInput
 from workflow.models import Event, Recommendation, Report, Response
 from workflow.papers import IMPLEMENTED, PARTLY_IMPLEMENTED, ImpactFigures
 from workflow.records import UNDO  # its lines undo a change; they are not one
@@ -42,6 +43,8 @@ def impact_figures(
     """The figures for the recommendations of the reports submitted from `start` to `end`
     (inclusive, either open), made by `body` if given; "open" and "overdue" as of `today`.
     """
+    if start and end and start > end:
+        raise BadInput("from", f"the period starts on {start}, after it ends on {end}")
     body_id = store.get_body(session=session, name=body).id if body else None
     cohort, connection = _cohort(start, end, body_id), session.connection()
     decisions = [spec.name for spec in table.events_with_effect(RESPONSE_EFFECT)]

@@ -10,6 +10,7 @@ commands that neither import nor export (most of them) do not load them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -158,11 +159,15 @@ def update_from_document(
     )  # fmt: skip
 
 
-def export_recommendations_csv(session: Session, stream: TextIO) -> None:
-    """Write every recommendation as a row of the columns the CSV import reads."""
+def export_recommendations_csv(
+    session: Session, stream: TextIO, codes: Collection[str] | None = None
+) -> None:
+    """Write every recommendation (or those of `codes`) as a row of the columns the CSV
+    import reads.
+    """
     from workflow.interchange.csvfile import export_csv
 
-    export_csv(session, stream)
+    export_csv(session, stream, codes)
 
 
 def document(session: Session) -> dict[str, Any]:

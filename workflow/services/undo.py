@@ -78,7 +78,7 @@ def _refusal(
 ) -> Refusal | None:
     rule = actor_may(lifecycle.table.act(UNDO), subject, actor)
     if rule:
-        return Refusal(rule)
+        return Refusal(rule, role=True)
     if not (reason and reason.strip()):
         return Refusal("a reason is required", "reason")
     return None

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from rectrack.web.pages import health, home, meetings, recs, reports, signin
+from rectrack.web.pages import (
+    calendar,
+    downloads,
+    health,
+    home,
+    meetings,
+    papers,
+    public,
+    recs,
+    reports,
+    signin,
+)
 
 ROUTERS = (
     health.router,
     signin.router,
     home.router,
+    downloads.router,
     recs.router,
     reports.router,
     meetings.router,
+    papers.router,
+    calendar.router,
+    public.router,
 )
