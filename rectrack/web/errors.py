@@ -15,13 +15,34 @@ from config.errors import RectrackError
 from rectrack.web.deps import Forbidden, SignInRequired
 from rectrack.web.security import CsrfRefused
 from rectrack.web.templating import render
-from workflow.errors import DatabaseNotReady, DatabaseUnreachable, NotAllowed, NotFound
+from workflow.errors import (
+    DatabaseNotReady,
+    DatabaseUnreachable,
+    NotAllowed,
+    NotFound,
+    TransitionRefused,
+    WorkflowError,
+)
 
 CSRF_REFUSED = (
     "This form had expired, or came from another site, so nothing was saved."
     " Go back, reload the page and try again."
 )
 TITLES = {403: "You may not see this page", 404: "Page not found", 503: "Not available"}
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status that answers a refusal, for the pages and the API alike: 404 no such
+    thing, 403 the person's roles do not reach it, 409 the workflow refused it, 503 the
+    database cannot be used, 400 the input cannot be used.
+    """
+    if isinstance(error, DatabaseNotReady | DatabaseUnreachable):
+        return 503
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, NotAllowed) or (isinstance(error, TransitionRefused) and error.role):
+        return 403
+    return 409 if isinstance(error, WorkflowError) else 400
 
 
 def page(request: Request, status: int, message: str) -> Response:

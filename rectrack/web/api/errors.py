@@ -14,13 +14,12 @@ from starlette.exceptions import HTTPException
 
 from config.errors import RectrackError
 from rectrack.web.api.auth import Unauthenticated
+from rectrack.web.errors import status_of
 from workflow.errors import (
     DatabaseNotReady,
     DatabaseUnreachable,
     InputError,
-    NotAllowed,
     NotFound,
-    TransitionRefused,
     WorkflowError,
 )
 
@@ -64,17 +63,9 @@ def _install_bad_input(api: FastAPI) -> None:
 
 
 def _install_refusals(api: FastAPI) -> None:
-    @api.exception_handler(TransitionRefused)
-    async def transition_refused(_: Request, error: TransitionRefused) -> Response:
-        return refused(403 if error.role else 409, str(error), error.field)
-
-    @api.exception_handler(NotAllowed)
-    async def not_allowed(_: Request, error: NotAllowed) -> Response:
-        return refused(403, str(error))
-
     @api.exception_handler(WorkflowError)
     async def workflow_refused(_: Request, error: WorkflowError) -> Response:
-        return refused(409, str(error), getattr(error, "field", None))
+        return refused(status_of(error), str(error), getattr(error, "field", None))
 
     @api.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> Response:

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from rectrack.web import forms
 from rectrack.web.deps import Db, Person, Rectrack
+from rectrack.web.errors import status_of
 from rectrack.web.security import checked_form
 from rectrack.web.templating import render
 from workflow import services
@@ -53,7 +54,7 @@ def decide(
     except (WorkflowError, ValueError) as error:
         session.rollback()
         failed = {
-            "status": 409 if isinstance(error, WorkflowError) else 400,
+            "status": status_of(error),
             "code": code,
             "event": event,
             "message": str(error),

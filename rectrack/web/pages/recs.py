@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from rectrack.web import forms
 from rectrack.web.deps import Db, Person, Rectrack
+from rectrack.web.errors import status_of
 from rectrack.web.security import checked_form
 from rectrack.web.templating import render
 from workflow import services
@@ -184,7 +185,7 @@ def _refused(
 ) -> Response:
     """The page again, the refusal above the form it came from, what was typed kept."""
     session.rollback()
-    status = 409 if isinstance(error, WorkflowError) else 400
+    status = status_of(error)
     failed = {
         "event": event,
         "message": str(error),

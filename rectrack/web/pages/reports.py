@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from rectrack.web import forms
 from rectrack.web.deps import Db, Rectrack, requires
+from rectrack.web.errors import status_of
 from rectrack.web.security import checked_form
 from rectrack.web.templating import render
 from reports.wording import DECISIONS
@@ -77,7 +78,7 @@ def _failed(error: RectrackError | ValueError, form: FormData) -> dict[str, Any]
     what was typed."""
     code = getattr(error, "code", None) or None
     return {
-        "status": 409 if isinstance(error, WorkflowError) else 400,
+        "status": status_of(error),
         "message": str(error),
         "code": code,
         "field": getattr(error, "field", None),
