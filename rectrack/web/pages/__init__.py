@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from rectrack.web.pages import health, home, recs, signin
+from rectrack.web.pages import health, home, invite, links, pending, recs, signin
 
-ROUTERS = (health.router, signin.router, home.router, recs.router)
+ROUTERS = (
+    health.router,
+    signin.router,
+    home.router,
+    recs.router,
+    links.router,
+    pending.router,
+    invite.router,
+)
