@@ -24,6 +24,32 @@ class Kind(StrEnum):
     MILESTONE_DUE = "milestone-due"  # to the owner, before each milestone not yet done
 
 
+class MailKind(StrEnum):
+    """The mail sent because someone did something, not because a date came: no notice plans
+    it, so it is sent however the notices stand. The value names the templates too.
+    """
+
+    UPDATE_RECEIVED = "update-received"  # to the officer: the update from their link is in
+    UPDATE_ACCEPTED = "update-accepted"  # to the officer: the clerk made it a progress update
+    UPDATE_REJECTED = "update-rejected"  # to the officer: the clerk rejected it, and why
+    INVITATION = "invitation"  # to a person: a link to set their password with
+
+
+@dataclass(frozen=True)
+class Link:
+    """A signed link a message carries: its owner may send an update on one recommendation.
+
+    The token is made with the message; only its digest is kept, in the transaction that
+    queues the message, so a message never queued leaves no link that works.
+    """
+
+    recommendation_id: int
+    token: str
+    url: str
+    until: date  # the last local day it works
+    expires_at: datetime  # the end of that day, as an aware instant
+
+
 @dataclass(frozen=True)
 class Notice:
     """One notice of one kind, about one item, for one recipient, due on one local day."""
@@ -51,15 +77,18 @@ def notice_key(kind: Kind, item: str, recipient: str, due_day: date) -> str:
 
 @dataclass(frozen=True)
 class Message:
-    """A rendered email for one recipient: subject, plain text and HTML bodies."""
+    """A rendered email for one recipient: subject, plain text and HTML bodies, and the
+    signed links it carries.
+    """
 
-    kind: Kind
+    kind: Kind | MailKind
     to: str
     to_name: str
     subject: str
     text: str
     html: str
     cc: tuple[str, ...] = field(default=())
+    links: tuple[Link, ...] = field(default=())
 
 
 @dataclass(frozen=True)

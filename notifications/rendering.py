@@ -40,7 +40,7 @@ from notifications.items import (
     ReportItem,
     Snapshot,
 )
-from notifications.notices import Kind, Message, Notice
+from notifications.notices import Kind, Link, Message, Notice
 from notifications.planning import Rules
 
 SUBJECT_MAX = 150
@@ -97,15 +97,22 @@ class Renderer:
         """Render one template by name (the council's copy if it has one)."""
         return self.environment.get_template(name).render(context)
 
-    def render(self, notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> Message:
-        """Render one group (one kind, one recipient) into one message.
+    def render(
+        self,
+        notices: Sequence[Notice],
+        snapshot: Snapshot,
+        rules: Rules,
+        links: Sequence[Link] = (),
+    ) -> Message:
+        """Render one group (one kind, one recipient) into one message, carrying `links`
+        (each shown with the recommendation it is for).
 
         Raises ValueError if the notices are not one group, and jinja2's
         UndefinedError if a template names a variable the context lacks. Names and
         addresses are taken as they are: composing the email checks its headers.
         """
         first = _one_group(notices)
-        context = build_context(notices, snapshot, rules)
+        context = build_context(notices, snapshot, rules, links)
         kind = first.kind.value
         return Message(
             kind=first.kind,
@@ -115,7 +122,14 @@ class Renderer:
             text=self.render_template(f"{kind}-body.txt", context),
             html=self.render_template(f"{kind}-body.html", context),
             cc=tuple(dict.fromkeys(address for notice in notices for address in notice.cc)),
+            links=tuple(links),
         )
+
+    def render_mail(self, kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """The subject, text and HTML of a mail that no notice plans (`MailKind`)."""
+        subject = one_line(self.render_template(f"{kind}-subject.txt", context))
+        text = self.render_template(f"{kind}-body.txt", context)
+        return subject, text, self.render_template(f"{kind}-body.html", context)
 
 
 def _one_group(notices: Sequence[Notice]) -> Notice:
@@ -127,12 +141,26 @@ def _one_group(notices: Sequence[Notice]) -> Notice:
     return first
 
 
-def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> dict[str, Any]:
+def listed_recommendations(
+    notices: Sequence[Notice], snapshot: Snapshot, rules: Rules
+) -> list[RecItem]:
+    """The recommendations a message of `notices` lists: those of all the notices, each once,
+    ordered by monitoring, then target date, then code; the first `rules.max_items`.
+    """
+    ids = dict.fromkeys(rec_id for notice in notices for rec_id in notice.recommendation_ids)
+    ordered = sorted((snapshot.recommendation(rec_id) for rec_id in ids), key=_rec_order)
+    return ordered[: rules.max_items]
+
+
+def build_context(
+    notices: Sequence[Notice], snapshot: Snapshot, rules: Rules, links: Sequence[Link] = ()
+) -> dict[str, Any]:
     """Return the template variables for one group of notices, listing `rules.max_items` at most.
 
     `recommendations`: those of all the notices, each once, ordered by monitoring,
     then target date, then code: the first `max_items` of them. `count` is how many
-    there are in all, and `more` how many are not listed.
+    there are in all, and `more` how many are not listed. Each has its `link` (its
+    `url`, and `until`, the last day it works) from `links`, or None.
 
     `notices`: an entry for each of the first `max_items` notices (`notice_count` is
     how many there are in all), with its `due_day`, the date it warns `about` (or
@@ -148,16 +176,17 @@ def build_context(notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -
     whether anything `happened` since. Its `recommendations` are those due for review.
     """
     first, limit = notices[0], rules.max_items
-    ids = dict.fromkeys(rec_id for notice in notices for rec_id in notice.recommendation_ids)
-    ordered = sorted((snapshot.recommendation(rec_id) for rec_id in ids), key=_rec_order)
+    count = len({rec_id for notice in notices for rec_id in notice.recommendation_ids})
+    by_rec = {link.recommendation_id: link for link in links}
+    listed = listed_recommendations(notices, snapshot, rules)
     return {
         "kind": first.kind.value,
         "recipient": {"name": first.recipient_name, "email": first.recipient},
         "notices": _notice_entries(notices[:limit], snapshot, rules),
         "notice_count": len(notices),
-        "recommendations": [_recommendation(rec) for rec in ordered[:limit]],
-        "count": len(ordered),
-        "more": max(len(ordered) - limit, 0),
+        "recommendations": [_recommendation(rec, by_rec.get(rec.id)) for rec in listed],
+        "count": count,
+        "more": max(count - limit, 0),
     }
 
 
@@ -297,7 +326,7 @@ def _milestone(milestone: MilestoneItem, snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def _recommendation(rec: RecItem) -> dict[str, Any]:
+def _recommendation(rec: RecItem, link: Link | None = None) -> dict[str, Any]:
     moved = rec.original_target_date not in (None, rec.target_date)
     return {
         "id": rec.id,
@@ -312,6 +341,7 @@ def _recommendation(rec: RecItem) -> dict[str, Any]:
         "monitoring_date": rec.monitoring_date,
         "rag": rec.rag,
         "latest_update": rec.latest_update,
+        "link": {"url": link.url, "until": link.until} if link else None,
     }
 
 

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from notifications import emails, outbox, sweep
 from notifications.dispatcher import Dispatcher, DispatchReport
+from notifications.links import Linking
 from notifications.models import SweepRow
 from notifications.notices import Kind, Message, Unsendable
 from notifications.planning import Rules
@@ -234,8 +235,9 @@ def tick(
     if not force and at - app.clock.now() > AHEAD_AT_MOST and _has_swept(app.engine):
         raise FarAhead(at, app.clock.now())
     swept = sweep.sweep(
-        app.engine, at, rules=_rules(app), renderer=app.renderer, sender=app.settings.mail_sender
-    )
+        app.engine, at, rules=_rules(app), renderer=app.renderer,
+        sender=app.settings.mail_sender, linking=Linking.from_settings(app.settings),
+    )  # fmt: skip
     return TickReport(swept, _dispatch(app, clock, should_stop))
 
 
@@ -261,7 +263,10 @@ def simulate(app: ServiceApp, start: date, end: date) -> list[SimulatedDay]:
     """
     if end < start:
         raise DaysOutOfOrder(start, end)
-    return sweep.simulate(app.engine, start, end, rules=_rules(app), renderer=app.renderer)
+    return sweep.simulate(
+        app.engine, start, end, rules=_rules(app), renderer=app.renderer,
+        linking=Linking.from_settings(app.settings),
+    )  # fmt: skip
 
 
 def list_outbox(session: Session, status: str | None = None) -> list[OutboxRow]:

@@ -42,14 +42,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from notifications import emails, ledger, outbox, planning, turns
+from notifications import emails, ledger, links, outbox, planning, turns
 from notifications.items import DayRange, Snapshot, Window
 from notifications.ledger import NoticeStatus
+from notifications.links import Linking
 from notifications.notices import Email, Message, Notice, Unsendable
 from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.snapshot import load_snapshot
 from workflow.db import busy_as_error, new_session, transaction
+from workflow.services.accounts import new_token
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +98,16 @@ def sweep(
     renderer: Renderer,
     sender: str,
     batch_size: int = BATCH_SIZE,
+    linking: Linking | None = None,
 ) -> SweepReport:
     """Plan what is due at `now` and put it in the outbox, in batches of `batch_size` notices.
 
-    Cancels queued messages that no longer hold, records new notices (and missed
-    ones), groups the notices not yet in a message per kind and recipient, and
-    queues each group as one email from `sender`, dated `now`. A group no email can
-    be made of (a template fails, a name would break a header) is logged and left
-    for the next sweep; it does not stop the others.
+    Cancels queued messages that no longer hold (and withdraws their links), records
+    new notices (and missed ones), groups the notices not yet in a message per kind
+    and recipient, and queues each group as one email from `sender`, dated `now`,
+    with signed links for the owner made by `linking` (none without it). A group no
+    email can be made of (a template fails, a name would break a header) is logged
+    and left for the next sweep; it does not stop the others.
 
     Raises DatabaseBusy if the database stays locked past its busy timeout, and
     SweepOvertaken if the turn ran out and a later sweep took over; what the batches
@@ -115,7 +119,7 @@ def sweep(
             return SweepReport(now, taken.later, skipped=True, running=taken.running)
         writer = _Writer(session, taken, batch_size)
         try:
-            errors, unsendable = _plan_and_queue(writer, rules, renderer, sender)
+            errors, unsendable = _plan_and_queue(writer, rules, renderer, sender, linking)
             with transaction(session):
                 turns.finish(session=session, turn=taken, tally=writer.tally)
         except BaseException:
@@ -143,7 +147,7 @@ def _stop(session: Session, turn: turns.Turn, tally: turns.Tally) -> None:
 
 
 def _plan_and_queue(
-    writer: _Writer, rules: Rules, renderer: Renderer, sender: str
+    writer: _Writer, rules: Rules, renderer: Renderer, sender: str, linking: Linking | None
 ) -> tuple[list[str], list[Unsendable]]:
     """Plan and queue; return why any group could not be made, and what has nobody to go to."""
     session, now, since = writer.session, writer.turn.at, writer.turn.since
@@ -153,15 +157,22 @@ def _plan_and_queue(
     _cancel_stale(writer, {notice.key for notice in plan.due})
     writer.record(plan.due, NoticeStatus.PLANNED)
     writer.record(plan.missed, NoticeStatus.MISSED)
-    errors = _queue(writer, plan.due, _writing(snapshot, rules, renderer, sender, now))
+    write = _writing(snapshot, rules, renderer, sender, now, linking)
+    errors = _queue(writer, plan.due, write)
     return errors, plan.unsendable
 
 
 def _writing(
-    snapshot: Snapshot, rules: Rules, renderer: Renderer, sender: str, now: datetime
+    snapshot: Snapshot,
+    rules: Rules,
+    renderer: Renderer,
+    sender: str,
+    now: datetime,
+    linking: Linking | None,
 ) -> Write:
     def write(group: Sequence[Notice]) -> Email:
-        message = renderer.render(group, snapshot, rules)
+        made = links.links_for(group, snapshot, rules, linking, new_token) if linking else ()
+        message = renderer.render(group, snapshot, rules, made)
         return emails.compose(message, sender=sender, now=now)
 
     return write
@@ -217,6 +228,10 @@ class _Writer:
                 claimed = ledger.claim(session=self.session, keys=_keys(group), outbox_id=ident)
                 if claimed != len(group):
                     raise _ClaimedElsewhere(group)
+                # In the message's transaction: a message never queued leaves no link that works.
+                links.keep_links(
+                    session=self.session, message=email.message, outbox_id=ident, now=self.turn.at
+                )
             tally.queued += len(composed)
 
     def report(self, errors: Sequence[str]) -> SweepReport:
@@ -247,6 +262,7 @@ def _cancel_stale(writer: _Writer, valid: set[str]) -> None:
     for ids in _batches(stale.items(), writer.batch_size):
         with writer.batch() as tally:
             tally.cancelled += ledger.cancel_messages(session=session, ids=ids)
+            links.withdraw_links(session=session, outbox_ids=ids, now=writer.turn.at)
     with _reading(session):  # after the messages: their notices are planned again
         unwanted = sorted(ledger.claimable(session=session) - valid)
     for keys in _batches(((key, 1) for key in unwanted), writer.batch_size):
@@ -317,11 +333,19 @@ class SimulatedDay:
 
 
 def simulate(
-    engine: Engine, start: date, end: date, *, rules: Rules, renderer: Renderer
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    rules: Rules,
+    renderer: Renderer,
+    linking: Linking | None = None,
 ) -> list[SimulatedDay]:
     """Return the days from `start` to `end` on which something would be sent, and what.
 
-    Reads only. The snapshot is loaded once for the whole range; each day is planned
+    Reads only, and makes no link that works: a message shows each of its links with
+    `links.PREVIEW_TOKEN` in place of a token. The snapshot is loaded once for the whole
+    range; each day is planned
     at its send time, and a notice counts once: not if the outbox holds it already
     (sent, queued or missed; a cancelled one is sent if due again), nor on a later
     day of the simulation.
@@ -340,11 +364,27 @@ def simulate(
     for day, at, planned in zip(days, times, plans, strict=True):
         new = [notice for notice in planned.due if notice.key not in done]
         done.update(notice.key for notice in new)
-        messages = tuple(renderer.render(group, snapshot, rules) for group in planning.group(new))
+        messages = tuple(
+            _preview(group, snapshot, rules, renderer, linking) for group in planning.group(new)
+        )
         unsent = _first_told(planned.unsendable, told)
         if messages or unsent:
             simulated.append(SimulatedDay(day, at, messages, unsent))
     return simulated
+
+
+def _preview(
+    group: Sequence[Notice],
+    snapshot: Snapshot,
+    rules: Rules,
+    renderer: Renderer,
+    linking: Linking | None,
+) -> Message:
+    def placeholder() -> str:
+        return links.PREVIEW_TOKEN
+
+    made = links.links_for(group, snapshot, rules, linking, placeholder) if linking else ()
+    return renderer.render(group, snapshot, rules, made)
 
 
 def _first_told(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from notifications.rendering import Renderer
     from notifications.transports import Transport
+    from workflow.letters import Postbox
     from workflow.lifecycle import Lifecycle
 
 
@@ -68,6 +69,13 @@ class App:
         from notifications.transports import transport_from_settings
 
         return transport_from_settings(self.settings)
+
+    @cached_property
+    def postbox(self) -> Postbox:
+        """Where the use cases post their mail: the outbox, rendered from the templates."""
+        from notifications.letters import OutboxPostbox
+
+        return OutboxPostbox(self.renderer, self.settings.mail_sender)
 
     def today(self) -> date:
         """The day it is now in the council's time zone."""

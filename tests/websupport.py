@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import Engine
-from sqlmodel import select
+from sqlalchemy import Engine, func
+from sqlmodel import col, select
 
 from config import Settings, WorkflowTable, load_workflow_table
 from rectrack.cli.demo import demo_document
 from workflow import services
 from workflow.db import new_session
 from workflow.models import Credential, Person
+
+if TYPE_CHECKING:
+    from notifications.models import OutboxRow
+    from rectrack.app import App
 
 PASSWORD = "correct horse battery"
 CLERK = "democratic.services@oxford.example"
@@ -95,3 +100,52 @@ def post(client: TestClient, path: str, data: dict[str, str], page: str | None =
     """Post a form as the browser would: with the CSRF token of the page it is on."""
     token = csrf_of(client.get(page or path).text)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+# Signed links: CCS/09/b, agreed on the board's day, is monitored on 20 April 2027; its
+# first reminder goes 14 days before, at 08:00 London time (British Summer Time).
+CODE = "CCS/09/b"
+TARGET = date(2027, 6, 30)
+REMINDER_AT = datetime(2027, 4, 6, 7, 0, tzinfo=UTC)
+LINK_LAST_DAY = date(2027, 5, 4)  # the monitoring date and 14 days' grace
+_LINK = re.compile(r"http://testserver/u/([A-Za-z0-9_-]+)")
+
+
+def agree(app: App, code: str = CODE) -> None:
+    """The executive agrees `code`, to be done by TARGET: it is open, and reminders go."""
+    with app.session() as session:
+        executive = services.find_actor(session, EXECUTIVE)
+        asked = services.Asked(event="agree", timescale=TARGET)
+        services.act(session, app.lifecycle, code, executive, asked, app.clock.now())
+
+
+def reminder_link(app: App) -> str:
+    """The token in the link of CCS/09/b's first reminder, made by a real tick on its day."""
+    from notifications.service import tick
+
+    agree(app)
+    app.clock.at = REMINDER_AT  # type: ignore[attr-defined]
+    tick(app)
+    reminder = next(row for row in outbox(app) if row.kind == "monitoring-reminder")
+    found = _LINK.search(reminder.text_body)
+    assert found, reminder.text_body
+    return found.group(1)
+
+
+def outbox(app: App) -> list[OutboxRow]:
+    from notifications.service import list_outbox
+
+    with app.session() as session:
+        return list_outbox(session)
+
+
+def counts(app: App) -> dict[str, int]:
+    """How many rows each table a link or a decision writes to holds."""
+    from notifications.models import OutboxRow
+    from workflow.models import Event, ProgressUpdate, SubmittedUpdate, Token
+
+    with app.session() as session:
+        return {
+            model.__name__: session.exec(select(func.count()).select_from(model)).one()
+            for model in (Token, SubmittedUpdate, ProgressUpdate, Event, OutboxRow)
+        } | {"used": len(session.exec(select(Token).where(col(Token.used_at).is_not(None))).all())}

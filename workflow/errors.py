@@ -10,7 +10,11 @@ RectrackError                    (config.errors)
 ├── WorkflowError                refused by the workflow (exit status 1)
 │   ├── TransitionRefused        wrong state, a missing reason, a role that may not
 │   ├── EditConflict             the recommendation changed meanwhile
-│   └── NotAllowed               the person's roles do not allow it
+│   ├── NotAllowed               the person's roles do not allow it
+│   ├── TokenRefused             a token or link that cannot be used (workflow.services.accounts)
+│   │   └── LinkNotNeeded        a link whose recommendation closed or changed owner
+│   │                            (workflow.services.links)
+│   └── UpdateDecided            an update from a link, accepted or rejected already
 ├── InputError                   bad input or usage (exit status 2)
 │   ├── BadInput                 a value that cannot be used, naming its field
 │   ├── NotFound                 no such person, body, report or recommendation
@@ -21,6 +25,8 @@ RectrackError                    (config.errors)
 │   ├── RetryNeedsOne            a retry names its messages or asks for the failed ones
 │   ├── DaysOutOfOrder           a range of days that ends before it starts
 │   └── FarAhead                 a tick far ahead of the clock, on a database in use
+├── SignInRefused              the email and password do not match (workflow.services.accounts)
+├── SignInHeldOff                too many failed sign-ins for one email, for a while
 ├── DatabaseBusy                 another process held the database past the busy timeout;
 │                                trying again can help (workflow.db, exit status 2)
 ├── SweepOvertaken               a later sweep took over from a stalled one (notifications.turns)

@@ -105,6 +105,27 @@ def set_password(app: App, email: str, by: str | None) -> None:
     click.echo(f"password set for {email.strip().lower()}; their other sessions have ended")
 
 
+@people.command("invite")
+@click.argument("email")
+@by_option
+@pass_app
+def invite(app: App, email: str, by: str | None) -> None:
+    """Mail EMAIL a link to choose their password with and sign in (once, within 7 days)."""
+    from workflow import services
+    from workflow.services import invitations
+
+    settings = app.settings
+    with app.session() as session:
+        actor = services.actor_for(session, by)
+        until = invitations.invite(
+            session, app.table, app.postbox, actor, app.clock.now(), email,
+            settings.web_base_url, settings.timezone,
+        )  # fmt: skip
+    when = until.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+    click.echo(f"invitation to {email.strip().lower()} queued (it goes with the next tick or")
+    click.echo(f"serve); its link works once, until {when}")
+
+
 @people.command("token")
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for, to tell it apart later.")

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from notifications import emails, ledger, outbox, turns
 from notifications.items import Snapshot
 from notifications.models import NoticeRow, OutboxRow, SweepRow
-from notifications.notices import Kind, Message, Notice
+from notifications.notices import Kind, Link, Message, Notice
 from notifications.planning import Rules
 from notifications.rendering import Renderer
 from notifications.sweep import BATCH_SIZE, MESSAGE_WEIGHT, SweepReport, sweep
@@ -52,11 +52,17 @@ class PausingRenderer(Renderer):
         super().__init__()
         self.meanwhile, self.count, self.at = meanwhile, 0, at
 
-    def render(self, notices: Sequence[Notice], snapshot: Snapshot, rules: Rules) -> Message:
+    def render(
+        self,
+        notices: Sequence[Notice],
+        snapshot: Snapshot,
+        rules: Rules,
+        links: Sequence[Link] = (),
+    ) -> Message:
         self.count += 1
         if self.count == self.at:
             self.meanwhile()
-        return super().render(notices, snapshot, rules)
+        return super().render(notices, snapshot, rules, links)
 
 
 def sweep_at(

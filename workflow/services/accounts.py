@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from config.errors import RectrackError
@@ -51,10 +51,13 @@ class SignInHeldOff(RectrackError):
 
 
 class TokenRefused(WorkflowError):
-    """A token or link that cannot be used: unknown, expired, used or revoked."""
+    """A token or link that cannot be used: unknown, expired, used or revoked.
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    `gone` says it was a real one that no longer works, rather than one never made.
+    """
+
+    def __init__(self, reason: str, gone: bool = False) -> None:
+        self.reason, self.gone = reason, gone
         super().__init__(reason)
 
 
@@ -101,17 +104,25 @@ def set_password(
 def _store_password(
     session: Session, actor: Actor, now: datetime, person: Person, password: str
 ) -> None:
-    assert person.id is not None
     with transaction(session):
-        row = session.get(Credential, person.id)
-        digest = _hasher().hash(password)
-        if row is None:
-            row = Credential(person_id=person.id, password_hash=digest, changed_at=now)
-        else:
-            row.password_hash, row.changed_at = digest, now
-            row.generation += 1
-        session.add(row)
-        audit(session, actor, now, "person", person.email, "edit", None, {"password": "set"})
+        keep_password(session, actor, now, person, password)
+
+
+def keep_password(
+    session: Session, actor: Actor, now: datetime, person: Person, password: str
+) -> Credential:
+    """Keep the hash of `password` as `person`'s, in the caller's transaction; audited."""
+    assert person.id is not None
+    row = session.get(Credential, person.id)
+    digest = _hasher().hash(password)
+    if row is None:
+        row = Credential(person_id=person.id, password_hash=digest, changed_at=now)
+    else:
+        row.password_hash, row.changed_at = digest, now
+        row.generation += 1
+    session.add(row)
+    audit(session, actor, now, "person", person.email, "edit", None, {"password": "set"})
+    return row
 
 
 def sign_in(session: Session, email: str, password: str, now: datetime) -> SignedIn:
@@ -133,7 +144,7 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> Signe
         if rehashed is not None:  # hashed with older parameters: keep the stronger hash
             row.password_hash = rehashed
             session.add(row)
-    return _signed_in(person, row.generation)
+    return signed_in(person, row.generation)
 
 
 def _not_held_off(session: Session, email: str, now: datetime) -> None:
@@ -152,7 +163,7 @@ def _failed(session: Session, email: str, now: datetime) -> SignedIn:
     raise SignInRefused
 
 
-def _signed_in(person: Person, generation: int) -> SignedIn:
+def signed_in(person: Person, generation: int) -> SignedIn:
     assert person.id is not None
     return SignedIn(
         Actor(person.email, frozenset(person.roles), person.id), person.name, generation
@@ -169,7 +180,7 @@ def session_person(session: Session, person_id: int, generation: int) -> SignedI
     found = session.exec(query).first()
     if found is None or found[1] != generation:
         return None
-    return _signed_in(found[0], generation)
+    return signed_in(found[0], generation)
 
 
 # Tokens
@@ -177,6 +188,11 @@ def session_person(session: Session, person_id: int, generation: int) -> SignedI
 
 def digest_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A new random token (32 bytes, URL-safe), not yet kept anywhere."""
+    return secrets.token_urlsafe(32)
 
 
 def issue_token(
@@ -190,14 +206,34 @@ def issue_token(
     label: str | None = None,
 ) -> str:
     """A new token for `purpose`, kept as its digest in the caller's transaction."""
+    token = new_token()
+    keep_token(
+        session, token, purpose, person_id, now,
+        expires_at=expires_at, recommendation_id=recommendation_id, label=label,
+    )  # fmt: skip
+    return token
+
+
+def keep_token(
+    session: Session,
+    token: str,
+    purpose: str,
+    person_id: int,
+    now: datetime,
+    *,
+    expires_at: datetime | None = None,
+    recommendation_id: int | None = None,
+    label: str | None = None,
+) -> None:
+    """Keep the digest of `token`, made earlier (a message holds it), in the caller's
+    transaction: until that commits, the token opens nothing.
+    """
     assert purpose in TOKEN_PURPOSES
-    token = secrets.token_urlsafe(32)
     row = Token(
         purpose=purpose, digest=digest_of(token), person_id=person_id, label=label,
         recommendation_id=recommendation_id, created_at=now, expires_at=expires_at,
     )  # fmt: skip
     session.add(row)
-    return token
 
 
 def find_token(session: Session, token: str, purpose: str, now: datetime) -> Token:
@@ -206,12 +242,26 @@ def find_token(session: Session, token: str, purpose: str, now: datetime) -> Tok
     if row is None or row.purpose != purpose:
         raise TokenRefused("this link is not one rectrack made, or it has been mistyped")
     if row.revoked_at is not None:
-        raise TokenRefused("this link has been withdrawn")
+        raise TokenRefused("this link has been withdrawn", gone=True)
     if row.used_at is not None:
-        raise TokenRefused("this link has been used already: each link sends one update")
+        raise TokenRefused("this link has been used already: each link is used once", gone=True)
     if row.expires_at is not None and row.expires_at <= now:
-        raise TokenRefused("this link has expired")
+        raise TokenRefused("this link has expired", gone=True)
     return row
+
+
+def use_up(session: Session, row: Token, now: datetime) -> None:
+    """Mark a single-use token used, in the caller's transaction; raise TokenRefused if
+    another request used or withdrew it since it was found (a conditional update).
+    """
+    statement = (
+        update(Token)
+        .where(col(Token.id) == row.id, col(Token.used_at).is_(None))
+        .where(col(Token.revoked_at).is_(None))
+        .values(used_at=now)
+    )
+    if session.connection().execute(statement).rowcount != 1:
+        raise TokenRefused("this link has been used already: each link is used once", gone=True)
 
 
 def api_token(
@@ -252,4 +302,4 @@ def api_actor(session: Session, token: str, now: datetime) -> Actor:
     person = session.get(Person, row.person_id)
     if person is None:
         raise NotFound("person", "id", str(row.person_id))
-    return _signed_in(person, 0).actor
+    return signed_in(person, 0).actor

@@ -152,7 +152,7 @@ def add_updates(
         check_inputs(Change(PROGRESS_UPDATE, actor, note=note, on=on))
     with transaction(session):
         for code, note, rag in updates:
-            _add_update_in(session, lifecycle, code, actor, note, rag, now, on)
+            add_update_in(session, lifecycle, code, actor, note, rag, now, on)
 
 
 def updates_from_file(path: Path) -> list[tuple[str, str, str | None]]:
@@ -166,7 +166,7 @@ def updates_from_file(path: Path) -> list[tuple[str, str, str | None]]:
             raise InterchangeError(f"{path.name} {error.path}", error.reason) from None
 
 
-def _add_update_in(
+def add_update_in(
     session: Session,
     lifecycle: Lifecycle,
     code: str,
@@ -176,6 +176,7 @@ def _add_update_in(
     now: datetime,
     on: date | None,
 ) -> None:
+    """Record one progress update in the transaction the caller holds (see `add_updates`)."""
     rec = load_rec(session, code, None)
     subject = subject_of(rec, lifecycle)
     refusal = _update_refusal(lifecycle, subject, actor, note, rag)

@@ -3,31 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from browsing import sign_in, violations
 from playwright.sync_api import Page
-from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER, PASSWORD
-
-AXE = Axe()
-# WCAG 2.2 A and AA, and axe's best practices besides.
-RULES = {"runOnly": {"type": "tag", "values": [
-    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice",
-]}}  # fmt: skip
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-
-
-def violations(page: Page) -> list[str]:
-    results = AXE.run(page, options=RULES)
-    return [
-        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-        for v in results.response["violations"]
-    ]
+from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER
 
 
 def test_the_sign_in_page_passes_axe(page: Page) -> None:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
+from browsing import sign_in, violations
 from mailserver import SmtpServer, free_port
 from playwright.sync_api import Browser, Page, expect
-from test_accessibility import sign_in, violations
 from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER
 
 from config import StartTls
