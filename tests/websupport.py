@@ -108,7 +108,7 @@ CODE = "CCS/09/b"
 TARGET = date(2027, 6, 30)
 REMINDER_AT = datetime(2027, 4, 6, 7, 0, tzinfo=UTC)
 LINK_LAST_DAY = date(2027, 5, 4)  # the monitoring date and 14 days' grace
-_LINK = re.compile(r"http://testserver/u/([A-Za-z0-9_-]+)")
+_LINK = re.compile(r"https?://[^/\s]+/u/([A-Za-z0-9_-]+)")
 
 
 def agree(app: App, code: str = CODE) -> None:

@@ -9,7 +9,7 @@ updates sent from links for the clerk to decide.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from workflow.services.reading import RecFilters, list_recommendations
 from workflow.services.responses import days_left
 from workflow.services.review import due_count
 
-UPCOMING_MEETINGS = 3  # of each body
+UPCOMING_MEETINGS = 3  # the soonest, of all the bodies the person chairs
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class MeetingDue:
     body: str
     title: str
     starts_at: datetime
+    day: date  # in the council's time zone
     due: int  # recommendations due for review there
 
 
@@ -104,25 +105,26 @@ def _awaiting(session: Session, table: WorkflowTable, today: date) -> list[Repor
 def _meetings(
     session: Session, table: WorkflowTable, actor: Actor, now: datetime, tz: ZoneInfo
 ) -> list[MeetingDue]:
+    # From the start of the council's today: a meeting under way is the chair's to review.
+    today = datetime.combine(local_day(now, tz), time.min, tzinfo=tz)
     query = (
         select(Meeting, Body.name)
         .join(Body)
-        .where(col(Meeting.starts_at) >= now, col(Meeting.cancelled_at).is_(None))
+        .where(col(Meeting.starts_at) >= today, col(Meeting.cancelled_at).is_(None))
         .order_by(col(Meeting.starts_at))
     )
     if "clerk" not in actor.roles:
         query = query.where(Body.chair_id == actor.person_id)
-    rows = session.exec(query.limit(UPCOMING_MEETINGS * 4)).all()
-    return [
-        MeetingDue(
-            meeting.id or 0,
-            body,
-            meeting.title,
-            meeting.starts_at,
-            due_count(session, table, meeting.body_id, local_day(aware(meeting.starts_at), tz)),
-        )
-        for meeting, body in rows[:UPCOMING_MEETINGS]
-    ]
+    rows = session.exec(query.limit(UPCOMING_MEETINGS)).all()
+    return [_meeting_due(session, table, meeting, body, tz) for meeting, body in rows]
+
+
+def _meeting_due(
+    session: Session, table: WorkflowTable, meeting: Meeting, body: str, tz: ZoneInfo
+) -> MeetingDue:
+    day = local_day(aware(meeting.starts_at), tz)
+    due = due_count(session, table, meeting.body_id, day)
+    return MeetingDue(meeting.id or 0, body, meeting.title, meeting.starts_at, day, due)
 
 
 def _pending(session: Session) -> int:

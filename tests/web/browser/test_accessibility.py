@@ -7,6 +7,8 @@ from browsing import sign_in, violations
 from playwright.sync_api import Page
 from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER
 
+from rectrack.app import App
+
 
 def test_the_sign_in_page_passes_axe(page: Page) -> None:
     page.goto("/login")
@@ -45,3 +47,64 @@ def test_the_phone_layout_passes_axe(page: Page) -> None:
     for path in ("/", "/recs", "/recs/CCS/09/b"):
         page.goto(path)
         assert violations(page) == [], path
+
+
+def _meeting_id(rectrack: App, day: str) -> int:
+    from sqlmodel import select
+
+    from workflow.models import Meeting
+
+    with rectrack.session() as session:
+        meetings = session.exec(select(Meeting)).all()
+    return next(m.id or 0 for m in meetings if m.starts_at.date().isoformat() == day)
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        (EXECUTIVE, "/reports/CCS/09"),
+        (CHAIR, "/meetings/{panel}"),
+        (CLERK, "/meetings/{panel}"),
+        (CLERK, "/updates/pending"),
+        (CLERK, "/annex"),
+        (CLERK, "/stats"),
+        (OFFICER, "/calendar"),
+        (OFFICER, "/reports/CCS/09"),  # refused: the page that says so
+        (OFFICER, "/recs/CCS/09/zz"),  # not found
+    ],
+)
+def test_every_other_page_passes_axe(page: Page, rectrack: App, email: str, path: str) -> None:
+    sign_in(page, email)
+    page.goto(path.format(panel=_meeting_id(rectrack, "2027-04-20")))
+    assert violations(page) == []
+
+
+def test_the_pages_reached_by_a_link_pass_axe(page: Page, rectrack: App) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from websupport import reminder_link
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop holds this thread; tick runs its own
+        token = pool.submit(reminder_link, rectrack).result()
+    page.goto(f"/u/{token}")
+    assert violations(page) == []
+    page.get_by_role("button", name="Send the update").click()  # no note: refused
+    page.get_by_text("There is a problem").wait_for()
+    assert violations(page) == []
+    page.get_by_label("What has been done, and what is next").fill("The plan is drafted.")
+    page.get_by_role("button", name="Send the update").click()
+    page.wait_for_load_state()
+    assert violations(page) == []
+    page.goto(f"/u/{token}")  # used: the page that says so
+    assert violations(page) == []
+    sign_in(page, CLERK)
+    page.goto("/updates/pending")  # with the update to decide
+    assert violations(page) == []
+
+
+def test_the_public_page_passes_axe(page: Page, rectrack: App) -> None:
+    from dataclasses import replace
+
+    rectrack.settings = replace(rectrack.settings, web_public=True)
+    page.goto("/public")
+    assert violations(page) == []
