@@ -69,7 +69,7 @@ def annex_records(
         ]
     found = _Related.read(session, [rec.id for rec, _ in rows if rec.id is not None])
     recs = tuple(found.record(rec, report, rules, on) for rec, report in rows)
-    reports = {report.reference: _report(report, found.bodies) for _, report in rows}
+    reports = {report.reference: report_record(report, found.bodies) for _, report in rows}
     return AnnexRecords(tuple(reports.values()), recs, on, choice.meeting, choice.body)
 
 
@@ -87,7 +87,8 @@ def _chosen(session: Session, choice: AnnexChoice) -> list[tuple[Recommendation,
     return [(rec, rep) for rec, rep in rows if choice.codes is None or rec.code in choice.codes]
 
 
-def _report(row: Report, bodies: dict[int, str]) -> ReportRecord:
+def report_record(row: Report, bodies: dict[int, str]) -> ReportRecord:
+    """A report as the papers and the response form show it: its bodies by name."""
     return ReportRecord(
         row.reference,
         row.title,

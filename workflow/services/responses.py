@@ -14,7 +14,7 @@ from sqlmodel import Session
 from config.workflow_table import WorkflowTable
 from workflow import store
 from workflow.annex_records import RecRecord, ReportRecord
-from workflow.services.annex import AnnexChoice, annex_records
+from workflow.services.annex import AnnexChoice, annex_records, report_record
 from workflow.services.reading import RecFilters, list_recommendations
 
 
@@ -49,12 +49,4 @@ def response_sheet(
 
 def _report(session: Session, reference: str) -> ReportRecord:
     row = store.get_report(session=session, reference=reference)
-    bodies = store.body_names_by_id(session=session)
-    return ReportRecord(
-        row.reference,
-        row.title,
-        bodies[row.from_body_id],
-        bodies[row.to_body_id],
-        row.submitted_on,
-        row.response_due_on,
-    )
+    return report_record(row, store.body_names_by_id(session=session))
