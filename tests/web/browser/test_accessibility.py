@@ -108,3 +108,20 @@ def test_the_public_page_passes_axe(page: Page, rectrack: App) -> None:
     rectrack.settings = replace(rectrack.settings, web_public=True)
     page.goto("/public")
     assert violations(page) == []
+
+
+def test_no_page_logs_an_error_in_the_browser(page: Page) -> None:
+    """Nothing the Content-Security-Policy blocks, no script error: htmx runs as it should."""
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, CLERK)
+    for path in ("/", "/recs", "/recs/CCS/09/b", "/annex", "/stats", "/updates/pending"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="Tracker").click()  # a boosted link: htmx swaps the page
+    page.wait_for_url("**/recs")
+    assert page.evaluate("typeof window.htmx") == "object"  # loaded under the policy
+    assert errors == []
