@@ -149,3 +149,10 @@ def counts(app: App) -> dict[str, int]:
             model.__name__: session.exec(select(func.count()).select_from(model)).one()
             for model in (Token, SubmittedUpdate, ProgressUpdate, Event, OutboxRow)
         } | {"used": len(session.exec(select(Token).where(col(Token.used_at).is_not(None))).all())}
+
+
+def as_a_page_says(sentence: str) -> str:
+    """A service's sentence as a page shows it: begun with a capital letter, escaped."""
+    from markupsafe import escape
+
+    return str(escape(sentence[:1].upper() + sentence[1:]))

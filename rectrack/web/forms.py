@@ -9,7 +9,9 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from config.workflow_table import EventSpec
+from reports.wording import words
 from workflow.errors import BadInput
+from workflow.records import Outcome
 from workflow.services.decisions import Asked
 
 # The fields each need of the workflow table asks for on a form, beside `on`.
@@ -80,3 +82,10 @@ def asked(event: str, form: FormData) -> Asked:
         changes={name: value for name, value in changes.items() if value is not None},
         version=whole(form, "version"),
     )
+
+
+def done(code: str, outcome: Outcome, what: Asked) -> str:
+    """What a person is told once their change is recorded, in words, not the table's names."""
+    closed_as = f" ({words(what.outcome).lower()})" if what.outcome else ""
+    now = words(outcome.after).lower()
+    return f"{code}: {words(outcome.event).lower()} recorded; it is now {now}{closed_as}."

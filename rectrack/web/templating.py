@@ -33,7 +33,7 @@ def templates(directory: Path | None) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pageless=_pageless, day=_day, long_day=_long_day)
+    env.filters.update(pageless=_pageless, day=_day, long_day=_long_day, sentence=_sentence)
     # The annex's own words for the papers' pages (`reports.wording`), the dates as above.
     env.filters.update({n: getattr(wording, n) for n in wording.FILTERS if n not in env.filters})
     env.globals.update(CSRF_FIELD=CSRF_FIELD, DECISIONS=wording.DECISIONS)
@@ -45,6 +45,14 @@ def _as_date(value: date | str | None) -> date | None:
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     return value
+
+
+def _sentence(text: object) -> str:
+    """A refusal as a page says it: the services' sentences begin in lower case, as a
+    command line prints them after "error:".
+    """
+    words = str(text)
+    return words[:1].upper() + words[1:]
 
 
 def _pageless(params: Any) -> str:

@@ -58,7 +58,7 @@ def test_the_two_passwords_must_match(client: TestClient, rectrack: App, token: 
     before = counts(rectrack)
     response = choose(client, token, again="another password")
     assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "the two passwords are not the same" in response.text  # type: ignore[attr-defined]
+    assert "The two passwords are not the same" in response.text  # type: ignore[attr-defined]
     assert NEW_PASSWORD not in response.text  # type: ignore[attr-defined]
     assert counts(rectrack) == before
 

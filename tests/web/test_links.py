@@ -214,7 +214,7 @@ def test_a_form_without_its_csrf_token_is_refused(
         ({"rag": "purple"}, "must be one of green, amber, red"),
         ({"target_date": "31/12/2027"}, "is not a date like 2027-03-31"),
         ({"target_date": "2400-01-01"}, "is not between 1900 and 2199"),
-        ({"target_date": "2027-04-06"}, "a new target date is after today"),
+        ({"target_date": "2027-04-06"}, "A new target date is after today"),
     ],
 )
 def test_a_refusal_is_shown_with_what_was_typed_and_nothing_written(

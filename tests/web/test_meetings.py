@@ -125,7 +125,7 @@ def test_the_chair_signs_b_off(client: TestClient, panel: str, rectrack: App) ->
     response = post(client, action(panel, "CCS/09/b", SIGN_OFF), form, page=panel)
     assert response.status_code == 303
     assert response.headers["location"] == panel
-    assert "CCS/09/b: sign off: monitored → closed" in client.get(panel).text
+    assert "CCS/09/b: sign off recorded; it is now closed (implemented)." in client.get(panel).text
     with rectrack.session() as session:
         rec = services.show_recommendation(session, "CCS/09/b")
     assert (rec["state"], rec["closure_outcome"]) == ("closed", "implemented")
@@ -159,7 +159,7 @@ def test_a_refusal_is_shown_at_its_form_and_nothing_is_written(
     form = {"endorsed_by": "Value and Performance Scrutiny Committee", "on": "2027-04-20"}
     response = post(client, action(panel, "CCS/09/c", AMEND), form, page=panel)
     assert response.status_code == 409
-    assert "cannot amend CCS/09/c: a reason is required" in response.text
+    assert "Cannot amend CCS/09/c: a reason is required" in response.text
     assert 'href="#i2-amend-reason"' in response.text
     assert 'id="i2-amend-reason-error"' in response.text
     assert history(site_engine) == before
@@ -183,7 +183,7 @@ def test_the_clerk_records_the_decision_on_the_panels_behalf(
     form = {"reason": "The plan lacks costs.", "on": "2027-04-20"}
     response = post(client, action(panel, "CCS/09/b", "reopen"), form, page=panel)
     assert response.status_code == 303
-    assert "CCS/09/b: reopen: monitored → in_progress" in client.get(panel).text
+    assert "CCS/09/b: reopen recorded; it is now in progress." in client.get(panel).text
 
 
 def test_a_decision_without_its_csrf_token_is_refused(

@@ -135,7 +135,7 @@ def test_a_meeting_day_that_is_not_a_date_says_so(client: TestClient) -> None:
     sign_in(client, CLERK)
     response = client.get("/annex", params={"meeting": "soon"})
     assert response.status_code == 400
-    assert "the meeting &#39;soon&#39; is not a date" in response.text
+    assert "The meeting &#39;soon&#39; is not a date" in response.text
 
 
 def test_an_unknown_body_is_not_found(client: TestClient) -> None:

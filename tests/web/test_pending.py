@@ -106,7 +106,7 @@ def test_an_update_is_decided_once(client: TestClient, rectrack: App, sent: int)
 def test_a_rejection_needs_a_reason(client: TestClient, rectrack: App, sent: int) -> None:
     before = counts(rectrack)
     response = post(client, f"/updates/pending/{sent}/reject", {"reason": " "}, "/updates/pending")
-    assert response.status_code == 400 and "say why the update is rejected" in response.text
+    assert response.status_code == 400 and "Say why the update is rejected" in response.text
     assert counts(rectrack) == before
 
 
@@ -125,7 +125,7 @@ def test_the_officer_is_mailed_the_reason(client: TestClient, rectrack: App, sen
 def test_a_clerk_may_not_accept_an_update_that_does_not_exist(client: TestClient) -> None:
     sign_in(client, CLERK)
     response = post(client, "/updates/pending/999/accept", {}, "/updates/pending")
-    assert response.status_code == 400 and "no update sent from a link" in response.text
+    assert response.status_code == 400 and "No update sent from a link" in response.text
 
 
 def test_what_the_officer_wrote_is_escaped(client: TestClient, rectrack: App) -> None:

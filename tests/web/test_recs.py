@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import html
-
 import pytest
 from factories import row_counts
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from runner import Cli
-from websupport import BOARD_DAY, CHAIR, CLERK, EXECUTIVE, OFFICER, OTHER_OFFICER, post, sign_in
+from websupport import (
+    BOARD_DAY,
+    CHAIR,
+    CLERK,
+    EXECUTIVE,
+    OFFICER,
+    OTHER_OFFICER,
+    as_a_page_says,
+    post,
+    sign_in,
+)
 
 from rectrack.app import App
 
@@ -84,7 +92,7 @@ def test_the_executive_agrees_a_recommendation(client: TestClient, rectrack: App
     assert response.status_code == 303
     assert state_of(rectrack, "CCS/09/b") == "endorsed"
     page = client.get("/recs/CCS/09/b").text
-    assert "CCS/09/b: agree: proposed → endorsed" in page  # the message after the change
+    assert "CCS/09/b: agree recorded; it is now endorsed." in page  # the message after the change
     assert "24 Feb 2027 · Cllr Van Nooijen" in page  # in the history, by name
 
 
@@ -97,7 +105,7 @@ def test_a_refusal_is_shown_at_its_form_and_writes_nothing(
     response = post(client, "/recs/CCS/09/b/events/agree_in_part", form, "/recs/CCS/09/b")
     assert response.status_code == 409
     assert "There is a problem" in response.text
-    refusal = "cannot agree_in_part CCS/09/b: a timescale (the date it will be done by) is required"
+    refusal = "Cannot agree_in_part CCS/09/b: a timescale (the date it will be done by) is required"
     assert refusal in response.text
     assert 'id="agree_in_part-timescale-error"' in response.text  # beside the field it is about
     assert ">Typed</textarea>" in response.text  # what was typed is kept
@@ -110,7 +118,7 @@ def test_bad_input_is_shown_naming_its_field(client: TestClient, rectrack: App) 
     form = {"timescale": "31/03/2027"}
     response = post(client, "/recs/CCS/09/b/events/agree", form, "/recs/CCS/09/b")
     assert response.status_code == 400
-    assert "the timescale &#39;31/03/2027&#39; is not a date like 2027-03-31" in response.text
+    assert "The timescale &#39;31/03/2027&#39; is not a date like 2027-03-31" in response.text
     assert counts(rectrack) == before
 
 
@@ -189,4 +197,4 @@ def test_a_refusal_reads_the_same_on_the_page_and_on_the_command_line(
         del os.environ["RECTRACK_DATABASE_URL"]
     sentence = "cannot agree CCS/09/b: a timescale (the date it will be done by) is required"
     assert status == 1 and sentence in err
-    assert html.escape(sentence) in page
+    assert as_a_page_says(sentence) in page

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import select
-from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER, post, sign_in
+from websupport import CHAIR, CLERK, EXECUTIVE, OFFICER, as_a_page_says, post, sign_in
 
 from rectrack.app import App
 from rectrack.cli.main import main
@@ -121,7 +121,7 @@ def test_at_least_one_decision_is_asked_for(client: TestClient, site_engine: Eng
     before = rows(site_engine)
     response = post(client, PAGE, {})
     assert response.status_code == 400
-    assert "choose a decision for at least one recommendation" in response.text
+    assert "Choose a decision for at least one recommendation" in response.text
     assert 'href="#r1-decision"' in response.text
     assert rows(site_engine) == before
 
@@ -134,7 +134,7 @@ def test_agreeing_without_a_timescale_is_refused_at_its_row(
     answers = {**AS_THE_BOARD_DID, "CCS/09/b.timescale": ""}
     response = post(client, PAGE, answers)
     assert response.status_code == 409
-    assert "cannot agree CCS/09/b: a timescale (the date it will be done by) is required" in (
+    assert "Cannot agree CCS/09/b: a timescale (the date it will be done by) is required" in (
         response.text
     )
     assert 'href="#r2-timescale"' in response.text  # the summary leads to the field
@@ -175,7 +175,7 @@ def test_a_bad_timescale_names_its_row(client: TestClient) -> None:
     sign_in(client, EXECUTIVE)
     response = post(client, PAGE, {**AS_THE_BOARD_DID, "CCS/09/b.timescale": "soon"})
     assert response.status_code == 400
-    assert "the timescale &#39;soon&#39; is not a date like 2027-03-31" in response.text
+    assert "The timescale &#39;soon&#39; is not a date like 2027-03-31" in response.text
     assert 'id="r2-timescale-error"' in response.text
 
 
@@ -183,7 +183,7 @@ def test_words_typed_without_a_decision_are_not_lost(client: TestClient) -> None
     sign_in(client, EXECUTIVE)
     response = post(client, PAGE, {"CCS/09/a.comment": "Later, perhaps."})
     assert response.status_code == 400
-    assert "choose a decision for CCS/09/a, or clear its row" in response.text
+    assert "Choose a decision for CCS/09/a, or clear its row" in response.text
 
 
 def test_a_form_without_its_csrf_token_is_refused(client: TestClient, site_engine: Engine) -> None:
@@ -216,7 +216,7 @@ def test_a_refusal_reads_the_same_on_the_page_and_in_the_cli(
     sign_in(client, EXECUTIVE)
     page = post(client, PAGE, {"CCS/09/b.decision": "agree"}).text
     # The command line names its option where the page points at the field instead.
-    assert said.replace(" (--timescale)", "") in page
+    assert as_a_page_says(said.replace(" (--timescale)", "")) in page
     assert said.startswith("cannot agree CCS/09/b: a timescale")
 
 

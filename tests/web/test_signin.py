@@ -38,7 +38,7 @@ def test_a_wrong_password_or_email_says_the_same(client: TestClient, email: str)
     form = {"email": email, "password": "not the password", "csrf_token": token}
     response = client.post("/login", data=form)
     assert response.status_code == 400
-    assert "the email or the password is not right" in response.text
+    assert "The email or the password is not right" in response.text
     assert client.get("/").status_code == 303  # still signed out
 
 
@@ -50,7 +50,7 @@ def test_sign_in_is_held_off_after_repeated_failures(client: TestClient) -> None
     right = {**wrong, "password": PASSWORD}
     response = client.post("/login", data=right)
     assert response.status_code == 429
-    assert "too many failed sign-ins" in response.text
+    assert "Too many failed sign-ins" in response.text
 
 
 def test_the_hold_ends_with_the_window(client: TestClient, rectrack: App) -> None:

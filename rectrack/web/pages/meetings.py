@@ -62,8 +62,7 @@ def decide(
             "values": {key: str(value) for key, value in form.items()},
         }
         return _page(request, app, session, viewer, meeting_id, failed)
-    done = f"{outcome.event.replace('_', ' ')}: {outcome.before} → {outcome.after}"
-    request.session["flash"] = f"{code}: {done}"
+    request.session["flash"] = forms.done(code, outcome, asked)
     return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
 
 

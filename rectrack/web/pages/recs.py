@@ -154,8 +154,7 @@ def fire_event(
         outcome = services.act(session, app.lifecycle, code, viewer.actor, asked, app.clock.now())
     except (WorkflowError, ValueError) as error:
         return _refused(request, app, session, viewer, code, event, form, error)
-    done = f"{outcome.event.replace('_', ' ')}: {outcome.before} → {outcome.after}"
-    return _back(request, code, done)
+    return _back(request, code, forms.done(code, outcome, asked))
 
 
 @router.post("/recs/{code:path}/updates")
@@ -170,7 +169,7 @@ def write_update(
         )
     except (WorkflowError, ValueError) as error:
         return _refused(request, app, session, viewer, code, "progress_update", form, error)
-    return _back(request, code, "progress update recorded")
+    return _back(request, code, f"{code}: progress update recorded.")
 
 
 def _refused(
@@ -196,5 +195,5 @@ def _refused(
 
 
 def _back(request: Request, code: str, done: str) -> Response:
-    request.session["flash"] = f"{code}: {done}"
+    request.session["flash"] = done
     return RedirectResponse(f"/recs/{code}", status_code=303)

@@ -48,4 +48,5 @@ def login(request: Request, app: Rectrack, session: Db, form: Form) -> Response:
 @router.post("/logout")
 def logout(request: Request, form: Form) -> Response:
     new_session(request)
+    request.session["flash"] = "You have signed out."
     return RedirectResponse("/login", status_code=303)

@@ -24,7 +24,9 @@ from rectrack.web import create_app
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+# A module's: while Playwright's sync API runs, its event loop holds the main thread, and
+# code that starts its own (the service's tick) could not run in the tests after it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
