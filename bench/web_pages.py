@@ -34,13 +34,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bench.common import fresh_sqlite
 from bench.web_site import CODE, EMAIL, NOW, PASSWORD, csrf_of, seed_site, site_settings
 from rectrack.app import App
-from rectrack.web import create_app, forms
-from rectrack.web.pages.recs import PAGE_SIZE, SORTS, TrackerQuery
+from rectrack.web import create_app
+from rectrack.web.pages.recs import TrackerQuery, rec_context, tracker_context
 from rectrack.web.templating import templates
-from workflow import services, store
+from workflow import services
 from workflow.clock import FixedClock
 from workflow.db import new_session
-from workflow.records import RAGS
 from workflow.services.accounts import SignedIn, session_person
 
 Page = Callable[[], bytes]
@@ -76,25 +75,13 @@ class Floor:
         app, query = self.app, TrackerQuery()
         with new_session(app.engine) as session:
             rows = services.list_recommendations(session, app.table, app.today(), query.filters)
-        found = sorted(filter(query.matches, rows), key=SORTS[query.sort])
-        pages = max(1, -(-len(found) // PAGE_SIZE))
-        return self.render(
-            "recs.html", rows=found[:PAGE_SIZE], found=len(found), page=1, pages=pages,
-            query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
-        )  # fmt: skip
+            context = tracker_context(app, session, query, rows)
+        return self.render("recs.html", **context)
 
     def recommendation(self) -> bytes:
-        app, actor = self.app, self.viewer.actor
-        with new_session(app.engine) as session:
-            rec = services.show_recommendation(session, CODE)
-            may = services.choices(session, app.lifecycle, CODE, actor)
-            bodies = sorted(store.body_names_by_id(session=session).values())
-        events = [app.table.event(name) for name in may.events]
-        event_forms = [(spec, forms.fields_of(spec)) for spec in events if spec is not None]
-        return self.render(
-            "rec.html", rec=rec, may=may, event_forms=event_forms, bodies=bodies, rags=RAGS,
-            failed=None,
-        )  # fmt: skip
+        with new_session(self.app.engine) as session:
+            context = rec_context(self.app, session, self.viewer, CODE)
+        return self.render("rec.html", **context)
 
 
 class _NoQuery:

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from rectrack.app import App
 from rectrack.web import forms
 from rectrack.web.deps import Db, Person, Rectrack
 from rectrack.web.errors import status_of
@@ -89,14 +91,26 @@ def _tracker_page(
     status: int = 200,
     error: str | None = None,
 ) -> Response:
+    context = tracker_context(app, session, query, rows, error)
+    return render(request, "recs.html", viewer, status, **context)
+
+
+def tracker_context(
+    app: App,
+    session: Session,
+    query: TrackerQuery,
+    rows: list[dict[str, Any]],
+    error: str | None = None,
+) -> dict[str, Any]:
+    """What the tracker's template is given: the page of rows asked for, and its choices."""
     found = sorted(filter(query.matches, rows), key=SORTS[query.sort])
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(query.page, pages)
     shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    return render(
-        request, "recs.html", viewer, status, rows=shown, found=len(found), page=page,
-        pages=pages, query=query, states=app.table.states, rags=RAGS, sorts=list(SORTS),
-        error=error, nav="recs", names=_names(session),
+    return dict(
+        rows=shown, found=len(found), page=page, pages=pages, query=query,
+        states=app.table.states, rags=RAGS, sorts=list(SORTS), error=error, nav="recs",
+        names=_names(session),
     )  # fmt: skip
 
 
@@ -116,24 +130,32 @@ def _rec_page(
     status: int = 200,
     failed: dict[str, Any] | None = None,
 ) -> Response:
+    context = rec_context(app, session, viewer, code, failed)
+    return render(request, "rec.html", viewer, status, **context)
+
+
+def rec_context(
+    app: App, session: Session, viewer: SignedIn, code: str, failed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a recommendation's template is given: it in full, and the forms `viewer` may use."""
     rec = services.show_recommendation(session, code)
     may = services.choices(session, app.lifecycle, code, viewer.actor)
     events = [app.table.event(name) for name in may.events]
     event_forms = [(spec, forms.fields_of(spec)) for spec in events if spec is not None]
-    return render(
-        request, "rec.html", viewer, status, rec=rec, may=may, event_forms=event_forms,
-        bodies=_body_names(session), rags=RAGS, failed=failed, names=_names(session), nav="recs",
+    return dict(
+        rec=rec, may=may, event_forms=event_forms, bodies=_body_names(session), rags=RAGS,
+        failed=failed, names=_names(session), nav="recs",
     )  # fmt: skip
 
 
-def _names(session: Db) -> dict[str, str]:
+def _names(session: Session) -> dict[str, str]:
     """Each person's name by email: pages name people, the services give emails."""
     from workflow.services.directory import list_people
 
     return {person["email"]: person["name"] for person in list_people(session)}
 
 
-def _body_names(session: Db) -> list[str]:
+def _body_names(session: Session) -> list[str]:
     from workflow import store
 
     return sorted(store.body_names_by_id(session=session).values())
