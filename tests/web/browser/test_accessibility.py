@@ -93,9 +93,10 @@ def test_the_pages_reached_by_a_link_pass_axe(page: Page, rectrack: App) -> None
     assert violations(page) == []
     page.get_by_label("What has been done, and what is next").fill("The plan is drafted.")
     page.get_by_role("button", name="Send the update").click()
-    page.wait_for_load_state()
+    page.get_by_role("heading", name="Thank you").wait_for()  # sent: htmx swaps the page in
     assert violations(page) == []
     page.goto(f"/u/{token}")  # used: the page that says so
+    page.get_by_text("used already").wait_for()
     assert violations(page) == []
     sign_in(page, CLERK)
     page.goto("/updates/pending")  # with the update to decide
