@@ -156,3 +156,20 @@ def as_a_page_says(sentence: str) -> str:
     from markupsafe import escape
 
     return str(escape(sentence[:1].upper() + sentence[1:]))
+
+
+def invitation_token(app: App, email: str) -> str:
+    """The token in the link of the invitation the clerk sends `email`, by the real service."""
+    from workflow import services
+    from workflow.services import invitations
+
+    with app.session() as session:
+        clerk = services.find_actor(session, CLERK)
+        invitations.invite(
+            session, app.table, app.postbox, clerk, app.clock.now(),
+            email, app.settings.web_base_url, app.settings.timezone,
+        )  # fmt: skip
+    (mail,) = [row for row in outbox(app) if row.kind == "invitation"]
+    found = re.search(r"/invite/([A-Za-z0-9_-]+)", mail.text_body)
+    assert found and mail.recipient == email
+    return found.group(1)
